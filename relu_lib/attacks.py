@@ -1,0 +1,74 @@
+"""Online label adversaries (MATH.md A.0): y = ReLU(<w*, x>) + alpha * xi.
+
+alpha ~ Bernoulli(beta) is drawn independently of everything; |xi| <= theta. Each adversary
+turns a chunk of inputs X (shape (..., b, d)) into the added label noise (shape (..., b)).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+ADVERSARIES: dict[str, type["Adversary"]] = {}
+
+
+def register(cls):
+    ADVERSARIES[cls.name] = cls
+    return cls
+
+
+class Adversary:
+    name = ""
+
+    def __init__(self, beta: float, theta: float, direction: np.ndarray):
+        self.beta, self.theta, self.direction = float(beta), float(theta), direction
+
+    def noise(self, rng: np.random.Generator, x: np.ndarray) -> np.ndarray:
+        """alpha * xi for every input of `x` (shape (..., b, d) -> (..., b))."""
+        attacked = rng.random(x.shape[:-1]) < self.beta
+        return np.where(attacked, self.magnitudes(rng, x), 0.0)
+
+    def magnitudes(self, rng, x) -> np.ndarray:
+        raise NotImplementedError
+
+
+@register
+class NoAttack(Adversary):
+    name = "none"
+
+    def noise(self, rng, x):
+        return np.zeros(x.shape[:-1])
+
+
+@register
+class RandomSign(Adversary):
+    """xi = +-theta with a fair, independent sign: zero mean, independent of x."""
+
+    name = "random_sign"
+
+    def magnitudes(self, rng, x):
+        return self.theta * (rng.integers(0, 2, x.shape[:-1]) * 2.0 - 1.0)
+
+
+@register
+class Alternating(Adversary):
+    """xi = -theta at even and +theta at odd positions of the mini-batch."""
+
+    name = "alternating"
+
+    def magnitudes(self, rng, x):
+        b = x.shape[-2]
+        return np.broadcast_to(np.where(np.arange(b) % 2 == 0, -self.theta, self.theta), x.shape[:-1])
+
+
+@register
+class Aligned(Adversary):
+    """xi = theta * sign(<v, x>) for a fixed unit v: the worst case for the bias (A3)."""
+
+    name = "aligned"
+
+    def magnitudes(self, rng, x):
+        return self.theta * np.sign(x @ self.direction)
+
+
+def make_adversary(name: str, beta: float, theta: float, direction: np.ndarray) -> Adversary:
+    return ADVERSARIES[name](beta, theta, direction / np.linalg.norm(direction))

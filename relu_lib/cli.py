@@ -1,0 +1,21 @@
+"""The command-line face of the scripts: a clear one-line error instead of a traceback."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+# One BLAS/OpenMP thread per job: Snakemake schedules one job per core (`threads: 1`).
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+
+def run(main) -> None:
+    """Call `main()`; a UserError becomes `error: <message>` on stderr and exit status 2."""
+    from .errors import UserError
+
+    try:
+        main()
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)

@@ -1,0 +1,165 @@
+"""Loading, validating and expanding the workflow config into grid cells.
+
+The JSON schema ships in this package (config_schema.json) so that the library and the
+Snakefile validate the same way; the registries of laws and adversaries fill in its allowed
+names, so adding a law is one class and one registry line. Every error names the key.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+from functools import cache
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from .attacks import ADVERSARIES
+from .distributions import FAMILIES
+from .errors import UserError
+
+SCHEMA_PATH = Path(__file__).with_name("config_schema.json")
+NO_ATTACK = [{"beta": [0], "theta": [0]}]
+
+
+@cache
+def schema() -> dict:
+    """The config schema, with the allowed law families and adversaries from the registries."""
+    out = json.loads(SCHEMA_PATH.read_text())
+    out["$defs"]["law"]["properties"]["family"]["enum"] = sorted(FAMILIES)
+    out["$defs"]["experiment_a"]["properties"]["adversaries"]["items"]["enum"] = sorted(ADVERSARIES)
+    return out
+
+
+def read_yaml(path) -> dict:
+    try:
+        data = yaml.safe_load(Path(path).read_text())
+    except (OSError, yaml.YAMLError) as exc:
+        raise UserError(f"{path}: cannot read the config ({exc})") from None
+    if not isinstance(data, dict):
+        raise UserError(f"{path}: the config must be a mapping of keys to values")
+    return data
+
+
+def validate(config: dict) -> dict:
+    """Check `config` against the schema and the cross-key rules; return it unchanged."""
+    errors = sorted(jsonschema.Draft202012Validator(schema()).iter_errors(config), key=_error_order)
+    if errors:
+        raise UserError(_describe(errors[0]))
+    for name, law in config["laws"].items():
+        _check_law(name, law)
+    for exp_name, exp in config["paper_a"]["experiments"].items():
+        _check_experiment(f"paper_a.experiments.{exp_name}", exp, config["laws"])
+    return config
+
+
+def _check_law(name: str, law: dict) -> None:
+    key = f"laws.{name}"
+    params = FAMILIES[law["family"]].params
+    allowed = {"family", "d", "eta", *params}
+    for extra in sorted(set(law) - allowed):
+        raise UserError(f"unknown key '{key}.{extra}' for family {law['family']}; allowed keys: {', '.join(sorted(allowed))}")
+    for missing in params:
+        if missing not in law:
+            raise UserError(f"missing key '{key}.{missing}' (family {law['family']} needs: {', '.join(params)})")
+    if law["family"] == "student_t":
+        if law["nu"] <= 2:
+            raise UserError(f"'{key}.nu' = {law['nu']}: Student-t needs nu > 2 for a finite second moment "
+                            "(Sigma must exist); allowed values: nu > 2")
+        if law["nu"] <= 4 and "eta" not in law:
+            raise UserError(f"missing key '{key}.eta': with nu = {law['nu']} <= 4 the fourth moment is infinite, "
+                            "so the theory step eta*(b) is undefined; set an explicit step eta > 0")
+    if law["family"] == "mixture" and law["d"] < 2:
+        raise UserError(f"'{key}.d' = {law['d']}: the mixture law is anisotropic only for d >= 2; allowed values: d >= 2")
+
+
+def _check_experiment(key: str, exp: dict, laws: dict) -> None:
+    for i, name in enumerate(exp["laws"]):
+        if name not in laws:
+            raise UserError(f"'{key}.laws[{i}]' = '{name}' is not a law defined under 'laws'; "
+                            f"allowed values: {', '.join(laws)}")
+    adversaries = exp.get("adversaries", ["none"])
+    attacks = exp.get("attacks", NO_ATTACK)
+    attacked = any(v > 0 for block in attacks for v in block["beta"] + block["theta"])
+    if "none" in adversaries and attacked:
+        raise UserError(f"'{key}.adversaries' contains 'none' but '{key}.attacks' has beta or theta > 0; "
+                        "put the unattacked cells in an experiment without attacks")
+
+
+def _error_order(error):
+    return (len(error.absolute_path), list(map(str, error.absolute_path)))
+
+
+def _describe(error: jsonschema.ValidationError) -> str:
+    key = _key(error.absolute_path)
+    if error.validator == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        extras = sorted(set(error.instance) - set(allowed))
+        where = f"{key}.{extras[0]}" if key else extras[0]
+        return f"unknown key '{where}'; allowed keys: {', '.join(allowed)}"
+    if error.validator == "required":
+        missing = error.message.split("'")[1]
+        return f"missing key '{key + '.' if key else ''}{missing}'"
+    if error.validator == "enum":
+        return f"'{key}' = {error.instance!r} is not allowed; allowed values: {', '.join(map(str, error.validator_value))}"
+    if error.validator == "propertyNames":
+        return f"'{key}': the name {error.instance!r} is not allowed; names are lower_case_with_underscores"
+    return f"'{key}': {error.message}"
+
+
+def _key(path) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def load(config: dict) -> dict:
+    """Validate a config (e.g. Snakemake's `config`) and return it."""
+    if not isinstance(config, dict) or not config:
+        raise UserError("the config is empty: pass config.yaml (Snakefile default) or --configfile FILE")
+    return validate(config)
+
+
+def cell_id(**params) -> str:
+    """Hive-style relative path of a cell: key=value segments in the given order."""
+    return "/".join(f"{k}={_fmt(v)}" for k, v in params.items())
+
+
+def _fmt(value) -> str:
+    if isinstance(value, float):
+        return f"{value:g}" if math.isfinite(value) else str(value)
+    return str(value)
+
+
+def paper_a_cells(config: dict) -> dict[str, dict[str, dict]]:
+    """{experiment: {cell id: cell spec}} for paper A; a spec is everything the trainer needs."""
+    pa = config["paper_a"]
+    out = {}
+    for exp_name, exp in pa["experiments"].items():
+        cells = {}
+        for law_name, b, adversary in itertools.product(exp["laws"], exp["batch_sizes"], exp.get("adversaries", ["none"])):
+            for beta, theta in _attack_points(exp.get("attacks", NO_ATTACK)):
+                law = config["laws"][law_name]
+                spec = {
+                    "experiment": exp_name, "law_name": law_name,
+                    "law": {k: v for k, v in law.items() if k != "eta"},
+                    "b": b, "adversary": adversary, "beta": float(beta), "theta": float(theta),
+                    "iterations": exp["iterations"], "seeds": exp["seeds"], "checkpoints": exp["checkpoints"],
+                    "master_seed": config["seed"], "step_factor": pa["step_factor"], "eta": law.get("eta"),
+                    "w_star_norm": pa["w_star_norm"], "start_norm": pa["start_norm"],
+                }
+                cells[cell_id(law=law_name, b=b, adv=adversary, beta=float(beta), theta=float(theta))] = spec
+        out[exp_name] = cells
+    return out
+
+
+def _attack_points(blocks) -> list[tuple[float, float]]:
+    """The union of the beta x theta products of every attack block, in first-seen order."""
+    seen = {}
+    for block in blocks:
+        for point in itertools.product(block["beta"], block["theta"]):
+            seen.setdefault((float(point[0]), float(point[1])), None)
+    return list(seen)

@@ -1,0 +1,24 @@
+"""A cell's expected cost, declared to the scheduler as Snakemake `resources`.
+
+Calibrated on a 2-core laptop (benchmarks/): about 25 ns per drawn input coordinate and step
+work combined for the fast laws (Student-t draws are several times slower); memory is the
+chunk of inputs held per seed plus the interpreter.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .train import CHUNK_FLOATS
+
+NS_PER_COORDINATE = {"student_t": 120.0}
+NS_DEFAULT = 25.0
+BASE_MB = 250
+
+
+def paper_a(spec: dict) -> dict:
+    """{'mem_mb': ..., 'runtime': minutes} for a paper-A cell spec."""
+    coords = spec["iterations"] * spec["seeds"] * spec["b"] * spec["law"]["d"]
+    seconds = coords * NS_PER_COORDINATE.get(spec["law"]["family"], NS_DEFAULT) * 1e-9
+    chunk_mb = spec["seeds"] * max(CHUNK_FLOATS, spec["b"] * spec["law"]["d"]) * 8 * 3 / 2**20
+    return {"mem_mb": int(BASE_MB + chunk_mb), "runtime": max(2, math.ceil(3 * seconds / 60))}

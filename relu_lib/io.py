@@ -1,0 +1,106 @@
+"""Parquet files of the pipeline: tidy columns, JSON metadata, atomic writes, clear read errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .errors import UserError
+
+META_KEY = b"relu_repro"
+
+
+def write_table(path, table: pa.Table, metadata: dict) -> None:
+    """Write `table` with `metadata` (JSON under the key relu_repro) to `path`, atomically.
+
+    The file is written next to its destination and renamed into place, so a reader (or a
+    rerun after a crash) never sees a truncated file.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    schema_meta = dict(table.schema.metadata or {})
+    schema_meta[META_KEY] = json.dumps(metadata, sort_keys=True, default=_json_default).encode()
+    table = table.replace_schema_metadata(schema_meta)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            pq.write_table(table, handle, compression="zstd")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+TRAJECTORY_COLUMNS = ("algorithm", "start", "seed", "step", "error", "diverged", "diverged_at",
+                      "mean_error", "mean_error_se")
+
+
+def trajectory_table(runs, steps, error, mean_error, mean_error_se, diverged_at) -> pa.Table:
+    """Tidy rows, one per run x seed x checkpoint step (paper A).
+
+    `mean_error` (||mean over seeds of w_t - w*||) and its standard error belong to a run and a
+    step; they repeat on the rows of every seed of that run.
+    """
+    k, a, r = error.shape
+    step = np.broadcast_to(steps[:, None, None], (k, a, r))
+    run = np.broadcast_to(np.arange(a)[None, :, None], (k, a, r))
+    seed = np.broadcast_to(np.arange(r)[None, None, :], (k, a, r))
+    div_at = np.broadcast_to(diverged_at[None], (k, a, r))
+    run_flat = pa.array(run.ravel(), pa.int32())
+    return pa.table({
+        "algorithm": pa.array([name for name, _ in runs]).take(run_flat).dictionary_encode(),
+        "start": pa.array([start for _, start in runs]).take(run_flat).dictionary_encode(),
+        "seed": pa.array(seed.ravel(), pa.int32()),
+        "step": pa.array(step.ravel(), pa.int64()),
+        "error": pa.array(error.ravel(), pa.float64()),
+        "diverged": pa.array(((div_at >= 0) & (div_at <= step)).ravel()),
+        "diverged_at": pa.array(div_at.ravel(), pa.int64(), mask=(div_at < 0).ravel()),
+        "mean_error": pa.array(np.broadcast_to(mean_error[:, :, None], (k, a, r)).ravel(), pa.float64()),
+        "mean_error_se": pa.array(np.broadcast_to(mean_error_se[:, :, None], (k, a, r)).ravel(), pa.float64()),
+    })
+
+
+def read_table(path, required: tuple[str, ...] = ()) -> tuple[pa.Table, dict]:
+    """Read a pipeline Parquet file and its metadata; a foreign or corrupt file is a UserError."""
+    try:
+        table = pq.read_table(path)
+    except (OSError, pa.ArrowException) as exc:
+        raise UserError(f"{path}: not a readable Parquet file ({exc})") from None
+    raw = (table.schema.metadata or {}).get(META_KEY)
+    if raw is None:
+        raise UserError(f"{path}: not written by relu-repro (no '{META_KEY.decode()}' metadata)")
+    missing = [c for c in required if c not in table.column_names]
+    if missing:
+        raise UserError(f"{path}: missing column(s) {', '.join(missing)}")
+    return table, json.loads(raw)
+
+
+def write_json(path, obj) -> None:
+    """Write JSON atomically (same rename discipline as Parquet)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(obj, handle, indent=1, sort_keys=True, default=_json_default)
+    os.replace(tmp, path)
+
+
+def read_json(path) -> dict:
+    try:
+        return json.loads(Path(path).read_text())
+    except (OSError, ValueError) as exc:
+        raise UserError(f"{path}: not a readable JSON file ({exc})") from None
+
+
+def _json_default(value):
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"cannot store {type(value).__name__} as JSON")

@@ -1,0 +1,47 @@
+"""Where a number came from: package version, code fingerprint, config hash, library versions."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from importlib import metadata
+from pathlib import Path
+
+from . import __version__
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+# The modules whose code decides a trajectory's numbers. Changing one of them reruns the train
+# jobs (the fingerprint is a Snakemake param); changing plotting or summary code does not.
+TRAINER_MODULES = ("seeding", "distributions", "attacks", "algorithms", "theory", "train", "io")
+LIBRARIES = ("numpy", "pandas", "pyarrow", "snakemake", "seaborn", "matplotlib")
+
+
+def fingerprint(modules=TRAINER_MODULES) -> str:
+    """sha256 (16 hex digits) of the source of the given relu_lib modules."""
+    digest = hashlib.sha256()
+    for name in modules:
+        digest.update(name.encode())
+        digest.update((PACKAGE_DIR / f"{name}.py").read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def config_hash(obj) -> str:
+    """sha256 (16 hex digits) of a JSON-able object in canonical form."""
+    text = json.dumps(obj, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def library_versions() -> dict:
+    out = {}
+    for name in LIBRARIES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def stamp(spec, modules=TRAINER_MODULES) -> dict:
+    """The provenance record stored with every output."""
+    return {"package": "relu-repro", "version": __version__, "code_fingerprint": fingerprint(modules),
+            "config_hash": config_hash(spec), "libraries": library_versions()}
