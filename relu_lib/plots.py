@@ -35,7 +35,9 @@ def save(fig, prefix) -> list[Path]:
     prefix.parent.mkdir(parents=True, exist_ok=True)
     paths = [prefix.with_suffix(".pdf"), prefix.with_suffix(".png")]
     for path in paths:
-        fig.savefig(path, bbox_inches="tight")
+        # no creation date in the PDF: the same data gives the same bytes
+        meta = {"CreationDate": None} if path.suffix == ".pdf" else {}
+        fig.savefig(path, bbox_inches="tight", metadata=meta)
     plt.close(fig)
     return paths
 

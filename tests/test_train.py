@@ -1,0 +1,98 @@
+"""The trainer against MATH.md Part A: the exact mean-iterate identity, the zero-mean attack
+floor, SGD stuck at 0, paired inputs across attacks, and divergence as data."""
+
+import math
+
+import numpy as np
+import pytest
+
+from relu_lib import theory
+from relu_lib.algorithms import step
+from relu_lib.distributions import constants, make_law
+from relu_lib.seeding import generator
+from relu_lib.train import RUNS, run_cell
+
+Z = 5.0  # standard errors allowed between simulation and exact prediction
+
+
+def spec(law, **overrides):
+    base = {"law": law, "b": 4, "seeds": 8, "iterations": 50, "checkpoints": 10, "master_seed": 11,
+            "step_factor": 1.0, "eta": None, "w_star_norm": 1.0, "start_norm": 1.0,
+            "adversary": "none", "beta": 0.0, "theta": 0.0}
+    return {**base, **overrides}
+
+
+def run(cell):
+    law = make_law(cell["law"])
+    consts = constants(law, 200_000, generator(0, "constants", law.describe()))
+    return run_cell(cell, consts), consts
+
+
+@pytest.mark.parametrize("law", [{"family": "normal", "d": 8, "sigma": 1.0},
+                                 {"family": "mixture", "d": 6, "mean_norm": 2.0}], ids=["normal", "mixture"])
+def test_mean_iterate_identity(law):
+    """||mean_R(w_t) - w*|| = ||(I - eta Sigma/2)^t (w_0 - w*)|| (MATH.md A.2), for both Tron starts."""
+    result, consts = run(spec(law, seeds=2000, iterations=120, checkpoints=12))
+    for a, (algorithm, start) in enumerate(RUNS):
+        if algorithm != "tron":
+            continue
+        w0 = result.w_start if start == "common" else np.zeros_like(result.w_star)
+        predicted = theory.mean_iterate_error(consts.sigma, result.eta, w0 - result.w_star, result.steps)
+        checked = predicted > 10 * result.mean_error_se[:, a]  # points where the test has power
+        assert checked.sum() >= 5
+        gap = np.abs(result.mean_error[:, a] - predicted)
+        tolerance = Z * result.mean_error_se[:, a] + 1e-12  # + rounding, where every seed is equal (t = 0)
+        assert (gap[checked] < tolerance[checked]).all(), (start, gap / result.mean_error_se[:, a])
+
+
+def test_mean_iterate_identity_detects_a_wrong_sigma():
+    """The same comparison fails for a prediction with a 10 % wrong Sigma: the test has teeth."""
+    law = {"family": "mixture", "d": 6, "mean_norm": 2.0}
+    result, consts = run(spec(law, seeds=2000, iterations=120, checkpoints=12))
+    wrong = theory.mean_iterate_error(1.1 * consts.sigma, result.eta, result.w_start - result.w_star, result.steps)
+    assert (np.abs(result.mean_error[:, 1] - wrong) > Z * result.mean_error_se[:, 1]).any()
+
+
+def test_zero_mean_attack_floor():
+    """E||Delta_inf||^2 ~ eta beta theta^2 d / b (MATH.md A5) within 10 % at a small step."""
+    law = {"family": "normal", "d": 20, "sigma": 1.0}
+    cell = spec(law, adversary="random_sign", beta=0.5, theta=1.0, step_factor=0.1, seeds=200,
+                iterations=2500, checkpoints=400)
+    result, _ = run(cell)
+    late = result.steps >= 1500  # > 10 relaxation times 1/(eta lambda1) after the start
+    per_seed = (result.error[late, 1, :] ** 2).mean(axis=0)  # Tron from the common start
+    observed, se = per_seed.mean(), per_seed.std(ddof=1) / math.sqrt(per_seed.size)
+    predicted = theory.zero_mean_floor(result.eta, 0.5, 1.0, 20, 4)
+    assert se < 0.03 * predicted  # the 10 % comparison is not drowned in noise
+    assert abs(observed / predicted - 1) < 0.10
+
+
+def test_sgd_at_zero_never_moves_but_tron_does():
+    rng = generator(1, "batch")
+    x, y = rng.standard_normal((3, 5, 4)), rng.random((3, 5))
+    w = np.zeros((2, 3, 4))
+    step(w, np.array([False, True]), x, y, eta=0.1)
+    assert np.abs(w[0]).min() > 0  # Tron
+    assert not w[1].any()  # SGD: every indicator 1{<0, x> > 0} is 0
+
+
+def test_cells_differing_only_in_the_attack_share_inputs():
+    """random_sign at beta = 0 draws attack randomness but adds nothing: identical trajectories."""
+    law = {"family": "laplace", "d": 5, "scale": 1.0}
+    clean, _ = run(spec(law))
+    attacked_at_zero, _ = run(spec(law, adversary="random_sign", beta=0.0, theta=1.0))
+    np.testing.assert_array_equal(clean.error, attacked_at_zero.error)
+
+
+def test_more_seeds_reproduce_the_first_ones():
+    law = {"family": "normal", "d": 5, "sigma": 1.0}
+    few, _ = run(spec(law, seeds=3))
+    many, _ = run(spec(law, seeds=6))
+    np.testing.assert_array_equal(few.error, many.error[:, :, :3])
+
+
+def test_divergence_is_recorded_not_raised():
+    law = {"family": "normal", "d": 10, "sigma": 1.0}
+    result, _ = run(spec(law, step_factor=30.0, iterations=400))
+    assert (result.diverged_at > 0).all()
+    assert np.isnan(result.error[-1]).all()
