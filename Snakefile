@@ -21,12 +21,19 @@ except UserError as exc:
 PYTHON = sys.executable
 SCRIPTS = f"{workflow.basedir}/scripts"
 TRAINER_CODE = provenance.fingerprint()  # a param: changed trainer code reruns the cells
+BOUND_TABLES = []  # every experiment's verdict rows, gathered by rules/checks.smk
 
 
 include: "rules/paper_a.smk"
+include: "rules/checks.smk"
 
 
 rule all:
     default_target: True
     input:
         paper_a_figures(),
+        verdict_targets(),
+
+
+onsuccess:
+    print_verdict_summary()

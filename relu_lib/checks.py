@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
@@ -90,3 +91,77 @@ def summary_line(experiment: str, frame: pd.DataFrame) -> str:
     counts = frame["verdict"].value_counts()
     parts = [f"{counts.get(v, 0)} {v}" for v in VERDICTS if counts.get(v, 0)]
     return f"bound checks [{experiment}]: {len(frame)} rows: " + ", ".join(parts)
+
+
+def markdown_table(frame: pd.DataFrame) -> str:
+    """A GitHub-flavoured Markdown table of verdict rows."""
+    cols = ["cell", "run", "step", "quantity", "predicted", "observed", "verdict", "margin", "reason"]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for r in frame.itertuples():
+        observed = "" if pd.isna(r.observed) else f"{r.observed:.4g} ± {r.observed_se:.2g}"
+        cells = [f"`{r.cell}`", r.run, "" if pd.isna(r.step) else f"{r.step:.0f}", r.quantity,
+                 "" if pd.isna(r.predicted) else f"{r.predicted:.4g}", observed, f"**{r.verdict}**",
+                 "" if pd.isna(r.margin) else f"{r.margin:+.2f}", r.reason]
+        lines.append("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines)
+
+
+def write_bound_table(paths, markdown_path, parquet_path) -> None:
+    """All experiments' rows: one Parquet, and a Markdown page with a count table and, per
+    experiment and check, the rows (folded, the non-`holds` ones listed first)."""
+    import pyarrow as pa
+
+    from .io import read_table, write_table
+    from .provenance import stamp
+
+    frames = []
+    for path in paths:
+        table, meta = read_table(path, required=("check", "verdict", "cell"))
+        frames.append(table.to_pandas())
+    frame = pd.concat(frames, ignore_index=True)
+    frame["verdict"] = pd.Categorical(frame["verdict"].astype(str), categories=VERDICTS)
+    prov = stamp(sorted(map(str, paths)))
+    write_table(parquet_path, pa.Table.from_pandas(frame, preserve_index=False), {"provenance": prov})
+    counts = frame.pivot_table(index=["paper", "experiment", "check"], columns="verdict", values="cell",
+                               aggfunc="count", fill_value=0, observed=False, sort=False)
+    out = ["# Bound checks", "",
+           "Every theorem bound, identity and prediction of docs/theory.md against the simulated trajectories.",
+           "A verdict compares the observation with its Monte Carlo standard error (se) to the predicted value:",
+           "`holds` / `violated` beyond z se, `inconclusive` when the uncertainty straddles the bound,",
+           "`not_applicable` when an assumption fails (reason given). `margin` = (allowed - discrepancy) / |predicted|.",
+           f"Produced by relu-repro {prov['version']} (code {prov['code_fingerprint']}).", "",
+           "## Summary", "", counts.reset_index().to_markdown(index=False), ""]
+    for (experiment, check), rows in frame.groupby(["experiment", "check"], sort=False):
+        rows = rows.sort_values("verdict", key=lambda v: v.map({"violated": 0, "inconclusive": 1,
+                                                                  "not_applicable": 2, "holds": 3}))
+        head = ", ".join(f"{n} {v}" for v, n in rows["verdict"].value_counts().items() if n)
+        out += [f"## {experiment}: {check}", "", f"<details><summary>{len(rows)} rows: {head}</summary>", "",
+                markdown_table(rows), "", "</details>", ""]
+    Path(markdown_path).parent.mkdir(parents=True, exist_ok=True)
+    Path(markdown_path).write_text("\n".join(out))
+
+
+def gate(table_path, marker_path) -> None:
+    """Raise a UserError naming the violated rows; else write the marker file."""
+    from .errors import UserError
+    from .io import read_table
+
+    frame = read_table(table_path, required=("verdict",))[0].to_pandas()
+    bad = frame[frame["verdict"].astype(str) == "violated"]
+    if len(bad):
+        listing = "; ".join(f"{r.check} at {r.cell} ({r.run})" for r in bad.head(5).itertuples())
+        raise UserError(f"{len(bad)} bound check(s) violated (checks.fail_on_violation is true): {listing}"
+                        f"{' ...' if len(bad) > 5 else ''}; see figures/bound_checks.md")
+    Path(marker_path).write_text("no violated bound check\n")
+
+
+def summary_lines(paths) -> list[str]:
+    """`summary_line` of every existing verdict-rows file (a dry run may have none)."""
+    from .io import read_table
+
+    lines = []
+    for path in paths:
+        if Path(path).exists():
+            frame = read_table(path, required=("verdict",))[0].to_pandas()
+            lines.append(summary_line(Path(path).stem, frame))
+    return lines

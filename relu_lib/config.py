@@ -80,6 +80,15 @@ def _check_experiment(key: str, exp: dict, laws: dict) -> None:
         if name not in laws:
             raise UserError(f"'{key}.laws[{i}]' = '{name}' is not a law defined under 'laws'; "
                             f"allowed values: {', '.join(laws)}")
+    if exp["iterations"] == "auto":
+        for needed in ("iterations_factor", "max_iterations"):
+            if needed not in exp:
+                raise UserError(f"missing key '{key}.{needed}': iterations = auto needs iterations_factor and "
+                                "max_iterations")
+        for i, name in enumerate(exp["laws"]):
+            if "eta" in laws[name]:
+                raise UserError(f"'{key}.laws[{i}]' = '{name}' sets an explicit eta, so T(epsilon, delta, b) is "
+                                "undefined and iterations = auto cannot size the run; give a number of iterations")
     adversaries = exp.get("adversaries", ["none"])
     attacks = exp.get("attacks", NO_ATTACK)
     attacked = any(v > 0 for block in attacks for v in block["beta"] + block["theta"])
@@ -128,6 +137,21 @@ def cell_id(**params) -> str:
     return "/".join(f"{k}={_fmt(v)}" for k, v in params.items())
 
 
+def parse_cell_id(cell: str) -> dict:
+    """Inverse of `cell_id`: {key: value} with numbers as int or float."""
+    out = {}
+    for part in cell.split("/"):
+        key, _, text = part.partition("=")
+        try:
+            out[key] = int(text)
+        except ValueError:
+            try:
+                out[key] = float(text)
+            except ValueError:
+                out[key] = text
+    return out
+
+
 def _fmt(value) -> str:
     if isinstance(value, float):
         return f"{value:g}" if math.isfinite(value) else str(value)
@@ -148,9 +172,12 @@ def paper_a_cells(config: dict) -> dict[str, dict[str, dict]]:
                     "law": {k: v for k, v in law.items() if k != "eta"},
                     "b": b, "adversary": adversary, "beta": float(beta), "theta": float(theta),
                     "iterations": exp["iterations"], "seeds": exp["seeds"], "checkpoints": exp["checkpoints"],
-                    "master_seed": config["seed"], "step_factor": pa["step_factor"], "eta": law.get("eta"),
-                    "w_star_norm": pa["w_star_norm"], "start_norm": pa["start_norm"],
+                    "master_seed": config["seed"], "step_factor": exp.get("step_factor", pa["step_factor"]),
+                    "eta": law.get("eta"), "w_star_norm": pa["w_star_norm"], "start_norm": pa["start_norm"],
+                    "epsilon": config["checks"]["epsilon"], "delta": config["checks"]["delta"],
                 }
+                if exp["iterations"] == "auto":
+                    spec.update(iterations_factor=exp["iterations_factor"], max_iterations=exp["max_iterations"])
                 cells[cell_id(law=law_name, b=b, adv=adversary, beta=float(beta), theta=float(theta))] = spec
         out[exp_name] = cells
     return out

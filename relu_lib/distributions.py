@@ -129,9 +129,11 @@ class Mixture(Law):
         return x
 
     def closed_form(self):
-        # Sigma = I + mu mu^T; M4 and E||x|| are left to Monte Carlo.
-        return {"sigma": np.eye(self.d) + np.outer(self.mu, self.mu),
-                "e_norm2": self.d + self.mean_norm**2}
+        # x = s mu + z: Sigma = I + mu mu^T, M4 = (m + d + 2) I + (m + d + 4) mu mu^T with
+        # m = ||mu||^2 (expand ||x||^2 x x^T; odd powers of s and z vanish). E||x|| by Monte Carlo.
+        m, mu_mu = self.mean_norm**2, np.outer(self.mu, self.mu)
+        return {"sigma": np.eye(self.d) + mu_mu, "m4": (m + self.d + 2) * np.eye(self.d) + (m + self.d + 4) * mu_mu,
+                "e_norm2": self.d + m}
 
 
 def make_law(spec: dict) -> Law:

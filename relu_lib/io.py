@@ -40,20 +40,22 @@ def write_table(path, table: pa.Table, metadata: dict) -> None:
 
 
 TRAJECTORY_COLUMNS = ("algorithm", "start", "seed", "step", "error", "diverged", "diverged_at",
-                      "mean_error", "mean_error_se")
+                      "hit_step", "mean_error", "mean_error_se")
 
 
-def trajectory_table(runs, steps, error, mean_error, mean_error_se, diverged_at) -> pa.Table:
+def trajectory_table(runs, steps, error, mean_error, mean_error_se, diverged_at, hit_step) -> pa.Table:
     """Tidy rows, one per run x seed x checkpoint step (paper A).
 
     `mean_error` (||mean over seeds of w_t - w*||) and its standard error belong to a run and a
-    step; they repeat on the rows of every seed of that run.
+    step; they repeat on the rows of every seed of that run. `diverged_at` and `hit_step` (first
+    step with error <= epsilon) belong to a run and a seed; null when it never happened.
     """
     k, a, r = error.shape
     step = np.broadcast_to(steps[:, None, None], (k, a, r))
     run = np.broadcast_to(np.arange(a)[None, :, None], (k, a, r))
     seed = np.broadcast_to(np.arange(r)[None, None, :], (k, a, r))
     div_at = np.broadcast_to(diverged_at[None], (k, a, r))
+    hits = np.broadcast_to(hit_step[None], (k, a, r)).ravel()
     run_flat = pa.array(run.ravel(), pa.int32())
     return pa.table({
         "algorithm": pa.array([name for name, _ in runs]).take(run_flat).dictionary_encode(),
@@ -63,6 +65,7 @@ def trajectory_table(runs, steps, error, mean_error, mean_error_se, diverged_at)
         "error": pa.array(error.ravel(), pa.float64()),
         "diverged": pa.array(((div_at >= 0) & (div_at <= step)).ravel()),
         "diverged_at": pa.array(div_at.ravel(), pa.int64(), mask=(div_at < 0).ravel()),
+        "hit_step": pa.array(hits, pa.int64(), mask=hits < 0),
         "mean_error": pa.array(np.broadcast_to(mean_error[:, :, None], (k, a, r)).ravel(), pa.float64()),
         "mean_error_se": pa.array(np.broadcast_to(mean_error_se[:, :, None], (k, a, r)).ravel(), pa.float64()),
     })

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib
+import matplotlib.ticker
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -55,16 +56,24 @@ def _law_title(frame: pd.DataFrame, law: str) -> str:
     return f"{law} (d = {first['d']}, b = {first['b']}, $\\eta$ = {first['eta']:.3g})"
 
 
-def _draw_theory(ax, theory: pd.DataFrame | None, law: str) -> None:
-    if theory is None or theory.empty:
+A1_THEORY = {("bound (A2)", "zero"): ("-", r"bound (A2), derived: $\sqrt{\rho^t}\,\|\Delta_0\|$, $w_0 = 0$"),
+             ("mean iterate (exact)", "common"): ("--", r"exact $\|E\,w_t - w^*\|$ (derived), common $w_0$")}
+
+
+def _draw_theory(ax, curves: pd.DataFrame | None, law: str) -> None:
+    """The A1 theory curves of one law in black, over the measured range of errors."""
+    if curves is None or curves.empty:
         return
-    for i, (label, curve) in enumerate(theory[theory["law"] == law].groupby("label", sort=False)):
-        ax.plot(curve["step"], curve["value"], color="black", lw=1.2,
-                ls=THEORY_STYLES[i % len(THEORY_STYLES)], label=label, zorder=5)
+    low = ax.get_ylim()[0]
+    for (name, start), (ls, label) in A1_THEORY.items():
+        curve = curves[(curves["law"] == law) & (curves["curve"] == name) & (curves["start"] == start)]
+        visible = curve[curve["value"] >= low]
+        ax.plot(visible["step"], visible["value"], color="black", lw=1.1, ls=ls, label=label, zorder=5)
 
 
-def plot_realizable(summary: pd.DataFrame, theory: pd.DataFrame | None = None):
-    """A1: per law, median and 10-90 % band of the error over seeds for each run, log scale."""
+def plot_realizable(summary: pd.DataFrame, curves: pd.DataFrame | None = None):
+    """A1: per law, median and 10-90 % band of the error over seeds for each run, log scale,
+    with bound (A2) and the exact mean-iterate prediction."""
     apply_style()
     laws = list(dict.fromkeys(summary["law"]))
     fig, axes = _panels(len(laws), ncols=min(3, len(laws)), sharex=False)
@@ -77,16 +86,17 @@ def plot_realizable(summary: pd.DataFrame, theory: pd.DataFrame | None = None):
         tron = cell[(cell["algorithm"] == "tron") & (cell["start"] == "common")]
         ax.plot(tron["step"], tron["mean_error"], color=RUN_COLORS[("tron", "common")], ls=":",
                 label=r"Tron, $\|\mathrm{mean}_R\, w_t - w^*\|$")
-        _draw_theory(ax, theory, law)
         ax.set(yscale="log", title=_law_title(summary, law), xlabel="iteration $t$", ylabel=ERROR_LABEL)
+        _draw_theory(ax, curves, law)
     _legend_below(fig, axes[0])
     fig.suptitle("A1 - realizable convergence: median and 10-90 % band over seeds", y=1.0)
     fig.tight_layout()
     return fig
 
 
-def plot_poisoned(summary: pd.DataFrame, adversary: str, theory: pd.DataFrame | None = None):
-    """A3: per law, median error vs t for each attack level; Tron solid, SGD dashed.
+def plot_poisoned(summary: pd.DataFrame, adversary: str, curves: pd.DataFrame | None = None):
+    """A3: per law, median error vs t for each attack level; Tron solid, SGD dashed, and the
+    (A5) floor sqrt(eta beta theta^2 d / b) dotted where it applies (zero-mean attacks, lambda2 < inf).
 
     Top row: theta sweep at the most common beta; bottom row: beta sweep at the most common theta.
     """
@@ -107,13 +117,30 @@ def plot_poisoned(summary: pd.DataFrame, adversary: str, theory: pd.DataFrame | 
                     curve = rows[(rows["law"] == law) & (rows[param] == level) & (rows["algorithm"] == algorithm)]
                     ax.plot(curve["step"], curve["median"], color=colors[level], ls=ls, lw=1.1,
                             label=f"{_sym(param)} = {level:g}" if algorithm == "tron" else None)
-            _draw_theory(ax, None if theory is None else theory[theory["sweep"] == param], law)
+                floor = _curve_value(curves, "A5 zero-mean floor", law=law, adversary=adversary,
+                                     **{param: level, ("theta" if param == "beta" else "beta"): rows[
+                                         "theta" if param == "beta" else "beta"].iloc[0]})
+                if floor is not None:
+                    ax.axhline(floor, color=colors[level], ls=":", lw=1.0)
             ax.set(yscale="log", xlabel="iteration $t$", ylabel=ERROR_LABEL,
                    title=f"{law}, {fixed}")
-        axes[row, -1].legend(loc="center left", bbox_to_anchor=(1.02, 0.5), title="solid Tron, dashed SGD")
-    fig.suptitle(f"A3 - poisoned labels ({adversary} adversary): median error over seeds", y=1.0)
+        axes[row, -1].legend(loc="center left", bbox_to_anchor=(1.02, 0.5),
+                             title="solid Tron, dashed SGD,\ndotted (A5) floor")
+    fig.suptitle(f"A3 - poisoned labels ({adversary} adversary): median error over seeds, "
+                 "Tron and SGD from a common start", y=1.0)
     fig.tight_layout()
     return fig
+
+
+def _curve_value(curves, name, **where):
+    """The single value of a scalar theory curve at a cell, or None."""
+    if curves is None or curves.empty:
+        return None
+    mask = curves["curve"] == name
+    for key, value in where.items():
+        mask &= np.isclose(curves[key], value) if isinstance(value, float) else curves[key] == value
+    values = curves.loc[mask, "value"]
+    return float(values.iloc[0]) if len(values) else None
 
 
 def _sym(param: str) -> str:
@@ -143,6 +170,9 @@ def plot_tron_vs_sgd(rows: pd.DataFrame, seed: int = 0):
         axes[1, col].set(yscale="log", xlabel="iteration $t$", ylabel="SGD error / Tron error")
     axes[0, 0].legend()
     axes[1, 0].legend()
+    for ax in axes[1]:
+        ax.yaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
+        ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     fig.suptitle("A5 - Tron and SGD from the same start on the same mini-batches", y=1.0)
     fig.tight_layout()
     return fig
@@ -151,3 +181,91 @@ def plot_tron_vs_sgd(rows: pd.DataFrame, seed: int = 0):
 def _legend_below(fig, ax) -> None:
     handles, labels = ax.get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=len(labels), bbox_to_anchor=(0.5, -0.04))
+
+
+def plot_batch_scaling(summary: pd.DataFrame, curves: pd.DataFrame, epsilon: float, delta: float):
+    """A2: iterations (top) and samples (bottom) for Tron from 0 to reach epsilon, against b:
+    empirical median and (1 - delta) quantile over seeds, and T(eps, delta, b) of bound (A2)."""
+    apply_style()
+    data = summary[(summary["algorithm"] == "tron") & (summary["start"] == "zero")]
+    data = data.drop_duplicates(["law", "b"]).sort_values("b")
+    laws = list(dict.fromkeys(data["law"]))
+    fig, axes = plt.subplots(2, len(laws), figsize=(3.2 * len(laws), 5.8), squeeze=False, sharex=True)
+    theory = curves[(curves["curve"] == "T(eps, delta)") & (curves["start"] == "zero")]
+    for col, law in enumerate(laws):
+        cell, line = data[data["law"] == law], theory[theory["law"] == law].sort_values("b")
+        for row, per_sample, name in ((0, False, "iterations $T$"), (1, True, r"samples $T \cdot b$")):
+            ax = axes[row, col]
+            factor, line_factor = (cell["b"], line["b"]) if per_sample else (1, 1)
+            ax.plot(cell["b"], cell["hit_median"] * factor, "o-", color=RUN_COLORS[("tron", "zero")],
+                    label="median over seeds")
+            ax.plot(cell["b"], cell["hit_quantile"] * factor, "s--", color=RUN_COLORS[("tron", "common")],
+                    label=f"{1 - delta:.0%} quantile")
+            ax.plot(line["b"], line["value"] * line_factor, color="black",
+                    label=r"$T(\epsilon, \delta, b)$, bound (A2), derived")
+            ax.set(xscale="log", yscale="log", ylabel=name)
+            ax.xaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
+        axes[0, col].set_title(f"{law} (d = {cell['d'].iloc[0]})")
+        axes[1, col].set_xlabel("mini-batch size $b$")
+    axes[0, 0].legend()
+    fig.suptitle(f"A2 - Tron from $w_0 = 0$: steps to reach $\\|w_t - w^*\\| \\leq {epsilon:g}$ "
+                 f"($\\delta$ = {delta:g}), step $\\eta^*(b)$", y=1.0)
+    fig.tight_layout()
+    return fig
+
+
+A4_STYLES = {"random_sign": ("o", "-"), "alternating": ("s", "-"), "aligned": ("^", "-")}
+
+
+def plot_degradation(rows: pd.DataFrame, curves: pd.DataFrame):
+    """A4: late-time error of Tron (RMS over seeds of the mean over the last 10 % of checkpoints)
+    against beta and theta per adversary, log-log, with the (A5) prediction, the exact (A3) bias
+    of the aligned attack and the (A4) upper bound."""
+    apply_style()
+    late = rows[rows["check"] == "A4 poisoned bound"].copy()
+    late = late.join(late["cell"].map(_cell_params).apply(pd.Series))
+    late["rms"] = np.sqrt(late["observed"])
+    laws = list(dict.fromkeys(late["law"]))
+    beta0, theta0 = late["beta"].mode().iloc[0], late["theta"].mode().iloc[0]
+    colors = dict(zip(A4_STYLES, sns.color_palette("colorblind", 6)[3:]))
+    fig, axes = plt.subplots(2, len(laws), figsize=(3.6 * len(laws), 6.4), squeeze=False)
+    for row, (param, fixed_key, fixed) in enumerate((("theta", "beta", beta0), ("beta", "theta", theta0))):
+        for col, law in enumerate(laws):
+            ax = axes[row, col]
+            sel = late[(late["law"] == law) & np.isclose(late[fixed_key], fixed)].sort_values(param)
+            for adversary, (marker, _) in A4_STYLES.items():
+                data = sel[sel["adversary"] == adversary]
+                ax.plot(data[param], data["rms"], marker=marker, color=colors[adversary], lw=1.2, label=adversary)
+                bound = _scalar_curve(curves, "A4 poisoned bound", law, adversary, fixed_key, fixed, param)
+                ax.plot(bound[param], bound["value"], color=colors[adversary], ls="-.", lw=0.9)
+            for name, ls, adversary in (("A5 zero-mean floor", "--", "random_sign"),
+                                        ("A3 bias (exact limit)", ":", "aligned")):
+                line = _scalar_curve(curves, name, law, adversary, fixed_key, fixed, param)
+                ax.plot(line[param], line["value"], color="black", ls=ls, lw=1.1)
+            ax.set(xscale="log", yscale="log", xlabel=_sym(param),
+                   ylabel="late RMS error", title=f"{law}, {_sym(fixed_key)} = {fixed:g}")
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    from matplotlib.lines import Line2D
+
+    handles += [Line2D([], [], color="black", ls="--"), Line2D([], [], color="black", ls=":"),
+                Line2D([], [], color="grey", ls="-.")]
+    labels += ["(A5) floor prediction, derived", "(A3) exact bias (aligned), derived", "(A4) upper bound, derived"]
+    fig.legend(handles, labels, loc="lower center", ncol=6, bbox_to_anchor=(0.5, -0.05))
+    fig.suptitle("A4 - graceful degradation: Tron's late-time error against the attack probability and "
+                 "magnitude", y=1.0)
+    fig.tight_layout()
+    return fig
+
+
+def _cell_params(cell_id: str) -> dict:
+    from .config import parse_cell_id
+
+    params = parse_cell_id(cell_id)
+    params["adversary"] = params.pop("adv")
+    return params
+
+
+def _scalar_curve(curves, name, law, adversary, fixed_key, fixed, param) -> pd.DataFrame:
+    sel = curves[(curves["curve"] == name) & (curves["law"] == law) & (curves["adversary"] == adversary)
+                 & np.isclose(curves[fixed_key], fixed) & (curves[param] > 0)]
+    return sel.sort_values(param)

@@ -7,7 +7,7 @@ import pandas as pd
 
 from .io import TRAJECTORY_COLUMNS, read_table
 
-CELL_COLUMNS = ("law", "d", "b", "adversary", "beta", "theta", "eta")
+CELL_COLUMNS = ("law", "d", "b", "adversary", "beta", "theta", "eta", "iterations")
 GROUP = [*CELL_COLUMNS, "algorithm", "start", "step"]
 
 
@@ -22,7 +22,8 @@ def load_trajectories(paths) -> pd.DataFrame:
         frame["start"] = frame["start"].astype(str)
         for key, value in (("law", cell["law_name"]), ("d", cell["law"]["d"]), ("b", cell["b"]),
                            ("adversary", cell["adversary"]), ("beta", cell["beta"]),
-                           ("theta", cell["theta"]), ("eta", meta["eta"])):
+                           ("theta", cell["theta"]), ("eta", meta["eta"]),
+                           ("iterations", int(frame["step"].max())), ("delta", cell.get("delta"))):
             frame[key] = value
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
@@ -43,5 +44,22 @@ def summarize(rows: pd.DataFrame) -> pd.DataFrame:
         mean_error=("mean_error", "first"),
         mean_error_se=("mean_error_se", "first"),
         seeds=("seed", "nunique"),
-    )
-    return out.reset_index()
+    ).reset_index()
+    return out.merge(hitting_times(rows), on=GROUP[:-1], how="left")
+
+
+def hitting_times(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per cell and run: median and (1 - delta) quantile over seeds of the first step with
+    ||w_t - w*|| <= epsilon (inf where too few seeds got there), and the hit fraction."""
+    per_seed = rows.groupby([*GROUP[:-1], "seed"], sort=False, observed=True).agg(
+        hit=("hit_step", "first"), delta=("delta", "first")).reset_index()
+    per_seed["hit"] = per_seed["hit"].astype(float).fillna(np.inf)
+
+    def stats(group):
+        quantile = 1 - group["delta"].iloc[0] if pd.notna(group["delta"].iloc[0]) else 0.9
+        hits = group["hit"].to_numpy()
+        return pd.Series({"hit_median": np.quantile(hits, 0.5, method="inverted_cdf"),
+                          "hit_quantile": np.quantile(hits, quantile, method="inverted_cdf"),
+                          "hit_fraction": np.isfinite(hits).mean()})
+
+    return per_seed.groupby(GROUP[:-1], sort=False, observed=True)[["hit", "delta"]].apply(stats).reset_index()

@@ -31,6 +31,7 @@ class CellResult:
     mean_error: np.ndarray  # (K, A)  ||mean over seeds of w_t - w*||
     mean_error_se: np.ndarray  # (K, A)  its Monte Carlo standard error
     diverged_at: np.ndarray  # (A, R) first step with a non-finite or exploding iterate, -1 if none
+    hit_step: np.ndarray  # (A, R) first step with ||w_t - w*|| <= epsilon, -1 if never (or no epsilon)
     eta: float
     w_star: np.ndarray
     w_start: np.ndarray
@@ -55,14 +56,27 @@ def step_size(spec: dict, consts: Constants) -> float:
     return spec["step_factor"] * theory.optimal_step(consts, spec["b"])
 
 
+def iteration_count(spec: dict, consts: Constants, eta: float, initial_sq: float) -> int:
+    """The cell's iterations: a number, or "auto" = iterations_factor x T(epsilon, delta, b) of
+    bound (A2), capped at max_iterations (the cap alone where the bound does not apply)."""
+    if spec["iterations"] != "auto":
+        return spec["iterations"]
+    bound = theory.iterations_to_epsilon(consts, eta, spec["b"], spec["epsilon"], spec["delta"], initial_sq)
+    if not np.isfinite(bound):
+        return spec["max_iterations"]
+    return int(min(spec["max_iterations"], max(1, np.ceil(spec["iterations_factor"] * bound))))
+
+
 def run_cell(spec: dict, consts: Constants) -> CellResult:
-    """Train every run of the cell described by `spec` (see config.cell_specs)."""
+    """Train every run of the cell described by `spec` (see config.paper_a_cells)."""
     law = make_law(spec["law"])
-    d, b, seeds, iterations = law.d, spec["b"], spec["seeds"], spec["iterations"]
+    d, b, seeds = law.d, spec["b"], spec["seeds"]
     master = spec["master_seed"]
     w_star = spec["w_star_norm"] * unit_vector(master, "w_star", d)
     w_start = spec["start_norm"] * unit_vector(master, "start", d)
     eta = step_size(spec, consts)
+    initial_sq = max(np.sum(w_star**2), np.sum((w_start - w_star) ** 2))
+    iterations = iteration_count(spec, consts, eta, initial_sq)
     adversary = make_adversary(spec["adversary"], spec["beta"], spec["theta"], w_star)
     law_key = law.describe()
     input_rngs = generators(master, "inputs", law_key, b, count=seeds)
@@ -73,7 +87,7 @@ def run_cell(spec: dict, consts: Constants) -> CellResult:
     w = np.ascontiguousarray(w, dtype=float)
     gated = np.array([GATED[name] for name, _ in RUNS])
     steps = checkpoints(iterations, spec["checkpoints"])
-    record = _Recorder(steps, w_star, len(RUNS), seeds)
+    record = _Recorder(steps, w_star, len(RUNS), seeds, spec.get("epsilon"))
     record(0, w)
     chunk = max(1, CHUNK_FLOATS // (b * d))
     with np.errstate(over="ignore", invalid="ignore"):
@@ -86,14 +100,16 @@ def run_cell(spec: dict, consts: Constants) -> CellResult:
                 step(w, gated, x[:, k], y[:, k], eta)
                 record(first + k + 1, w)
     return CellResult(steps, record.error, record.mean_error, record.mean_error_se,
-                      record.diverged_at, eta, w_star, w_start)
+                      record.diverged_at, record.hit_step, eta, w_star, w_start)
 
 
 class _Recorder:
     """Watches every step for divergence and keeps the checkpoint statistics."""
 
-    def __init__(self, steps, w_star, runs, seeds):
+    def __init__(self, steps, w_star, runs, seeds, epsilon=None):
         self.steps, self.w_star = steps, w_star
+        self.epsilon_sq = -1.0 if epsilon is None else epsilon**2
+        self.hit_step = np.full((runs, seeds), -1, dtype=np.int64)
         self.at = {int(t): k for k, t in enumerate(steps)}
         self.error = np.empty((len(steps), runs, seeds))
         self.mean_error = np.empty((len(steps), runs))
@@ -108,6 +124,9 @@ class _Recorder:
             newly = exploded & (self.diverged_at < 0)
             self.diverged_at[newly] = t
             w[exploded] = np.nan  # freeze: no overflow warnings, stays visibly diverged
+        hit = (err2 <= self.epsilon_sq) & (self.hit_step < 0)
+        if hit.any():
+            self.hit_step[hit] = t
         k = self.at.get(t)
         if k is not None:
             self.error[k] = np.sqrt(err2)
@@ -123,7 +142,7 @@ def train_to_parquet(spec: dict, consts: Constants, path) -> None:
 
     result = run_cell(spec, consts)
     table = trajectory_table(RUNS, result.steps, result.error, result.mean_error, result.mean_error_se,
-                             result.diverged_at)
+                             result.diverged_at, result.hit_step)
     constants = {k: v for k, v in consts.to_json().items() if k != "sigma"}
     write_table(path, table, {"cell": spec, "eta": result.eta, "constants": constants,
                               "w_star": result.w_star, "w_start": result.w_start,

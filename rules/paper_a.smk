@@ -1,6 +1,7 @@
 # Paper A: law constants -> one train job per cell -> summary per experiment -> figures.
 
 A_ADVERSARIES = CONFIG["paper_a"]["experiments"].get("poisoning", {}).get("adversaries", [])
+CHECKS = CONFIG["checks"]
 
 
 def paper_a_figures():
@@ -8,9 +9,15 @@ def paper_a_figures():
     out = []
     if "realizable" in exps:
         out += expand("figures/{fig}.{ext}", fig=["A1_realizable", "A5_tron_vs_sgd"], ext=["pdf", "png"])
+    if "batch_scaling" in exps:
+        out += expand("figures/A2_batch_scaling.{ext}", ext=["pdf", "png"])
     if "poisoning" in exps:
         out += expand("figures/A3_poisoned_{adv}.{ext}", adv=A_ADVERSARIES, ext=["pdf", "png"])
+        out += expand("figures/A4_degradation.{ext}", ext=["pdf", "png"])
     return out
+
+
+BOUND_TABLES += [f"results/bounds/{experiment}.parquet" for experiment in CELLS_A]
 
 
 def cell_files(experiment):
@@ -78,27 +85,84 @@ rule summarize_a:
         "{PYTHON} {SCRIPTS}/summarize.py --out {output} {input} > {log} 2>&1"
 
 
+rule check_a:
+    input:
+        cells=lambda w: cell_files(w.experiment),
+        constants=lambda w: sorted({f"results/constants/{s['law_name']}.json" for s in CELLS_A[w.experiment].values()}),
+    output:
+        rows="results/bounds/{experiment}.parquet",
+        curves="results/curves/{experiment}.parquet",
+    wildcard_constraints:
+        experiment="|".join(CELLS_A) or "no-paper-a-experiment",
+    params:
+        z=CHECKS["z"],
+        epsilon=CHECKS["epsilon"],
+        delta=CHECKS["delta"],
+    log:
+        "logs/checks/{experiment}.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    shell:
+        "{PYTHON} {SCRIPTS}/check_a.py --experiment {wildcards.experiment} --z {params.z} "
+        "--epsilon {params.epsilon} --delta {params.delta} --rows {output.rows} --curves {output.curves} "
+        "--constants {input.constants} --cells {input.cells} > {log} 2>&1"
+
+
 rule figure_a1:
     input:
-        "results/summary/realizable.parquet",
+        summary="results/summary/realizable.parquet",
+        curves="results/curves/realizable.parquet",
     output:
         multiext("figures/A1_realizable", ".pdf", ".png"),
     log:
         "logs/figures/A1.log",
     shell:
-        "{PYTHON} {SCRIPTS}/plot.py A1 --out figures/A1_realizable {input} > {log} 2>&1"
+        "{PYTHON} {SCRIPTS}/plot.py A1 --out figures/A1_realizable --summary {input.summary} "
+        "--curves {input.curves} > {log} 2>&1"
+
+
+rule figure_a2:
+    input:
+        summary="results/summary/batch_scaling.parquet",
+        curves="results/curves/batch_scaling.parquet",
+    output:
+        multiext("figures/A2_batch_scaling", ".pdf", ".png"),
+    params:
+        epsilon=CHECKS["epsilon"],
+        delta=CHECKS["delta"],
+    log:
+        "logs/figures/A2.log",
+    shell:
+        "{PYTHON} {SCRIPTS}/plot.py A2 --out figures/A2_batch_scaling --summary {input.summary} "
+        "--curves {input.curves} --epsilon {params.epsilon} --delta {params.delta} > {log} 2>&1"
 
 
 rule figure_a3:
     input:
-        "results/summary/poisoning.parquet",
+        summary="results/summary/poisoning.parquet",
+        curves="results/curves/poisoning.parquet",
     output:
         multiext("figures/A3_poisoned_{adversary}", ".pdf", ".png"),
     log:
         "logs/figures/A3_{adversary}.log",
     shell:
-        "{PYTHON} {SCRIPTS}/plot.py A3 --adversary {wildcards.adversary} "
-        "--out figures/A3_poisoned_{wildcards.adversary} {input} > {log} 2>&1"
+        "{PYTHON} {SCRIPTS}/plot.py A3 --adversary {wildcards.adversary} --out figures/A3_poisoned_{wildcards.adversary} "
+        "--summary {input.summary} --curves {input.curves} > {log} 2>&1"
+
+
+rule figure_a4:
+    input:
+        rows="results/bounds/poisoning.parquet",
+        curves="results/curves/poisoning.parquet",
+    output:
+        multiext("figures/A4_degradation", ".pdf", ".png"),
+    log:
+        "logs/figures/A4.log",
+    shell:
+        "{PYTHON} {SCRIPTS}/plot.py A4 --out figures/A4_degradation --rows {input.rows} "
+        "--curves {input.curves} > {log} 2>&1"
 
 
 rule figure_a5:
@@ -109,4 +173,4 @@ rule figure_a5:
     log:
         "logs/figures/A5.log",
     shell:
-        "{PYTHON} {SCRIPTS}/plot.py A5 --out figures/A5_tron_vs_sgd {input} > {log} 2>&1"
+        "{PYTHON} {SCRIPTS}/plot.py A5 --out figures/A5_tron_vs_sgd --cells {input} > {log} 2>&1"

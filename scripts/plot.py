@@ -1,30 +1,39 @@
-"""Draw one paper-A figure (PDF and PNG) from an experiment's summary or trajectories."""
+"""Draw one paper-A figure (PDF and PNG) from an experiment's summary, checks and trajectories."""
 
 import argparse
 
 from relu_lib import cli
 
-FIGURES = ("A1", "A3", "A5")
-
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("figure", choices=FIGURES)
+    parser.add_argument("figure", choices=("A1", "A2", "A3", "A4", "A5"))
     parser.add_argument("--out", required=True, help="output prefix: writes <out>.pdf and <out>.png")
+    parser.add_argument("--summary", help="A1, A2, A3: the experiment's summary Parquet")
+    parser.add_argument("--curves", help="A1-A4: the experiment's theory curves Parquet")
+    parser.add_argument("--rows", help="A4: the experiment's verdict rows Parquet")
+    parser.add_argument("--cells", nargs="+", help="A5: the experiment's cell Parquet files")
     parser.add_argument("--adversary", help="A3: which adversary's cells to draw")
-    parser.add_argument("inputs", nargs="+", help="A1, A3: the summary Parquet; A5: the cell Parquet files")
+    parser.add_argument("--epsilon", type=float, help="A2: the target error")
+    parser.add_argument("--delta", type=float, help="A2: the failure probability")
     args = parser.parse_args()
 
     from relu_lib import plots
     from relu_lib.io import read_table
     from relu_lib.summary import load_trajectories
 
-    if args.figure == "A5":
-        fig = plots.plot_tron_vs_sgd(load_trajectories(args.inputs))
-    else:
-        summary = read_table(args.inputs[0])[0].to_pandas()
-        fig = plots.plot_realizable(summary) if args.figure == "A1" else plots.plot_poisoned(summary, args.adversary)
-    plots.save(fig, args.out)
+    def table(path):
+        return read_table(path)[0].to_pandas() if path else None
+
+    summary, curves = table(args.summary), table(args.curves)
+    figures = {
+        "A1": lambda: plots.plot_realizable(summary, curves),
+        "A2": lambda: plots.plot_batch_scaling(summary, curves, args.epsilon, args.delta),
+        "A3": lambda: plots.plot_poisoned(summary, args.adversary, curves),
+        "A4": lambda: plots.plot_degradation(table(args.rows), curves),
+        "A5": lambda: plots.plot_tron_vs_sgd(load_trajectories(args.cells)),
+    }
+    plots.save(figures[args.figure](), args.out)
 
 
 if __name__ == "__main__":
