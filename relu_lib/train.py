@@ -18,7 +18,7 @@ from .distributions import Constants, make_law
 from .seeding import generator, generators
 
 RUNS = (("tron", "zero"), ("tron", "common"), ("sgd", "common"))
-DIVERGED = 1e200  # a squared error beyond this (or non-finite) marks the run diverged
+DIVERGED = 1e6  # an error this many times the problem's scale (||w*|| + ||w0|| + theta) is divergence
 CHUNK_FLOATS = 1 << 16  # inputs drawn per seed and per call: amortises the generator's call cost
 
 
@@ -87,7 +87,8 @@ def run_cell(spec: dict, consts: Constants) -> CellResult:
     w = np.ascontiguousarray(w, dtype=float)
     gated = np.array([GATED[name] for name, _ in RUNS])
     steps = checkpoints(iterations, spec["checkpoints"])
-    record = _Recorder(steps, w_star, len(RUNS), seeds, spec.get("epsilon"))
+    scale = spec["w_star_norm"] + spec["start_norm"] + spec["theta"]
+    record = _Recorder(steps, w_star, len(RUNS), seeds, spec.get("epsilon"), (DIVERGED * scale) ** 2)
     record(0, w)
     chunk = max(1, CHUNK_FLOATS // (b * d))
     with np.errstate(over="ignore", invalid="ignore"):
@@ -106,8 +107,8 @@ def run_cell(spec: dict, consts: Constants) -> CellResult:
 class _Recorder:
     """Watches every step for divergence and keeps the checkpoint statistics."""
 
-    def __init__(self, steps, w_star, runs, seeds, epsilon=None):
-        self.steps, self.w_star = steps, w_star
+    def __init__(self, steps, w_star, runs, seeds, epsilon, diverged_sq):
+        self.steps, self.w_star, self.diverged_sq = steps, w_star, diverged_sq
         self.epsilon_sq = -1.0 if epsilon is None else epsilon**2
         self.hit_step = np.full((runs, seeds), -1, dtype=np.int64)
         self.at = {int(t): k for k, t in enumerate(steps)}
@@ -119,7 +120,7 @@ class _Recorder:
     def __call__(self, t: int, w: np.ndarray) -> None:
         delta = w - self.w_star
         err2 = np.einsum("ard,ard->ar", delta, delta)
-        exploded = ~(err2 <= DIVERGED)
+        exploded = ~(err2 <= self.diverged_sq)
         if exploded.any():
             newly = exploded & (self.diverged_at < 0)
             self.diverged_at[newly] = t
