@@ -34,12 +34,19 @@ class Law:
     def describe(self) -> dict:
         return {"family": self.family, "d": self.d, **{p: getattr(self, p) for p in self.params}}
 
-    def sample(self, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
-        """Draw an array of shape `shape + (d,)` from `rng`."""
-        return self._draw(rng, tuple(shape) + (self.d,))
+    def sample(self, rng: np.random.Generator, shape: tuple[int, ...], out: np.ndarray | None = None) -> np.ndarray:
+        """Draw an array of shape `shape + (d,)` from `rng`; into `out` (C-contiguous, that shape)
+        if given, with the same numbers and no temporary where the law can (normal, uniform, mixture)."""
+        if out is None:
+            return self._draw(rng, tuple(shape) + (self.d,))
+        self._fill(rng, out)
+        return out
 
     def _draw(self, rng, shape):
         raise NotImplementedError
+
+    def _fill(self, rng, out):
+        out[...] = self._draw(rng, out.shape)
 
     def closed_form(self) -> dict:
         """Known constants: any of sigma (d x d), m4 (d x d, or inf when infinite), e_norm, e_norm2."""
@@ -67,6 +74,11 @@ class Normal(IidLaw):
     def _draw(self, rng, shape):
         return self.sigma * rng.standard_normal(shape)
 
+    def _fill(self, rng, out):
+        rng.standard_normal(out=out)
+        if self.sigma != 1.0:
+            out *= self.sigma
+
     def coordinate_moments(self):
         return self.sigma**2, 3 * self.sigma**4
 
@@ -93,6 +105,11 @@ class Uniform(IidLaw):
 
     def _draw(self, rng, shape):
         return rng.uniform(-self.half_width, self.half_width, shape)
+
+    def _fill(self, rng, out):  # low + (high - low) * U, as Generator.uniform computes it
+        rng.random(out=out)
+        out *= 2 * self.half_width
+        out -= self.half_width
 
     def coordinate_moments(self):
         return self.half_width**2 / 3, self.half_width**4 / 5
@@ -123,10 +140,13 @@ class Mixture(Law):
         return np.full(self.d, self.mean_norm / math.sqrt(self.d))
 
     def _draw(self, rng, shape):
-        x = rng.standard_normal(shape)
-        signs = rng.integers(0, 2, shape[:-1]) * 2.0 - 1.0
-        x += signs[..., None] * self.mu
-        return x
+        return self._fill(rng, np.empty(shape))
+
+    def _fill(self, rng, out):
+        rng.standard_normal(out=out)
+        signs = rng.integers(0, 2, out.shape[:-1]) * 2.0 - 1.0
+        out += signs[..., None] * self.mu
+        return out
 
     def closed_form(self):
         # x = s mu + z: Sigma = I + mu mu^T, M4 = (m + d + 2) I + (m + d + 4) mu mu^T with

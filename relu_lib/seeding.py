@@ -1,7 +1,7 @@
 """Random streams keyed by *what* they are for, never by grid position or job order.
 
-A stream is `numpy.random.Generator(PCG64(SeedSequence(master, spawn_key=key)))` where the
-key is a stable hash of a tuple of names and parameter values. Adding a grid value, changing
+A stream is `numpy.random.Generator(PCG64(SeedSequence(master, spawn_key=key)))` (or another
+bit generator, e.g. the faster SFC64 for paper A's per-step draws) where the key is a stable hash of a tuple of names and parameter values. Adding a grid value, changing
 `--cores`, the job order or the executor therefore never changes an existing cell's numbers.
 """
 
@@ -20,19 +20,19 @@ def stream_key(*parts) -> tuple[int, ...]:
     return tuple(int.from_bytes(digest[i : i + 4], "little") for i in range(0, 16, 4))
 
 
-def generator(master_seed: int, *parts) -> np.random.Generator:
+def generator(master_seed: int, *parts, bit_generator=np.random.PCG64) -> np.random.Generator:
     """The generator of the stream named by `parts` under `master_seed`."""
     seq = np.random.SeedSequence(master_seed, spawn_key=stream_key(*parts))
-    return np.random.Generator(np.random.PCG64(seq))
+    return np.random.Generator(bit_generator(seq))
 
 
-def generators(master_seed: int, *parts, count: int) -> list[np.random.Generator]:
+def generators(master_seed: int, *parts, count: int, bit_generator=np.random.PCG64) -> list[np.random.Generator]:
     """One independent stream per index 0..count-1 (e.g. per seed of a cell).
 
     Stream r depends only on `parts` and r, not on `count`, so a cell run with more seeds
     reproduces the first ones exactly.
     """
-    return [generator(master_seed, *parts, r) for r in range(count)]
+    return [generator(master_seed, *parts, r, bit_generator=bit_generator) for r in range(count)]
 
 
 def _canonical(value):

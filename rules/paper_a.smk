@@ -59,6 +59,8 @@ rule train_a:
         code=TRAINER_CODE,
     log:
         "logs/train/{experiment}/{cell}.log",
+    benchmark:
+        "benchmarks/train/{experiment}/{cell}.tsv"
     threads: 1
     resources:
         mem_mb=lambda w: cost.paper_a(cell_spec(w))["mem_mb"],

@@ -96,3 +96,85 @@ def test_divergence_is_recorded_not_raised():
     result, _ = run(spec(law, step_factor=30.0, iterations=400))
     assert (result.diverged_at > 0).all()
     assert np.isnan(result.error[-1]).all()
+
+
+def reference_cell(cell, consts):
+    """The cell stepped the plain way, one algorithms.step and one error check per step, on the
+    trainer's own random streams: what the fast kernels of run_cell must reproduce."""
+    from relu_lib import train
+    from relu_lib.attacks import make_adversary
+    from relu_lib.seeding import generators
+
+    law = make_law(cell["law"])
+    d, b, seeds, master = law.d, cell["b"], cell["seeds"], cell["master_seed"]
+    w_star = cell["w_star_norm"] * train.unit_vector(master, "w_star", d)
+    w_start = cell["start_norm"] * train.unit_vector(master, "start", d)
+    eta = train.step_size(cell, consts)
+    iterations = cell["iterations"]
+    adversary = make_adversary(cell["adversary"], cell["beta"], cell["theta"], w_star)
+    key = law.describe()
+    inputs = generators(master, "inputs", key, b, count=seeds, bit_generator=train.BIT_GENERATOR)
+    attacks = generators(master, "attack", key, b, cell["adversary"], cell["beta"], cell["theta"], count=seeds,
+                         bit_generator=train.BIT_GENERATOR)
+    w = np.stack([np.broadcast_to(w_start if s == "common" else 0.0, (seeds, d)) for _, s in RUNS]).copy()
+    gated = np.array([train.GATED[name] for name, _ in RUNS])
+    diverged_sq = (train.DIVERGED * (cell["w_star_norm"] + cell["start_norm"] + cell["theta"])) ** 2
+    epsilon_sq = cell["epsilon"] ** 2
+    errors = np.empty((iterations + 1, len(RUNS), seeds))
+    diverged_at = np.full((len(RUNS), seeds), -1)
+    hit_step = np.full((len(RUNS), seeds), -1)
+
+    def check(t):
+        err2 = ((w - w_star) ** 2).sum(-1)
+        errors[t] = np.sqrt(err2)
+        exploded = ~(err2 <= diverged_sq)
+        diverged_at[exploded & (diverged_at < 0)] = t
+        w[exploded] = np.nan
+        hit_step[(err2 <= epsilon_sq) & (hit_step < 0)] = t
+
+    check(0)
+    chunk = train.chunk_steps(b, d)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for first in range(0, iterations, chunk):
+            size = min(chunk, iterations - first)
+            x = np.stack([law.sample(rng, (size, b)) for rng in inputs])
+            y = np.maximum(x @ w_star, 0.0) + np.stack([adversary.noise(rng, x[r]) for r, rng in enumerate(attacks)])
+            for k in range(size):
+                step(w, gated, x[:, k], y[:, k], eta)
+                check(first + k + 1)
+    return errors, diverged_at, hit_step
+
+
+@pytest.mark.parametrize("law,overrides", [
+    ({"family": "normal", "d": 7, "sigma": 1.0}, {"b": 1}),
+    ({"family": "normal", "d": 7, "sigma": 2.0}, {"b": 5, "adversary": "aligned", "beta": 0.3, "theta": 0.5}),
+    ({"family": "mixture", "d": 6, "mean_norm": 2.0}, {"b": 1, "adversary": "random_sign", "beta": 0.5,
+                                                       "theta": 1.0}),
+    ({"family": "laplace", "d": 3, "scale": 1.0}, {"b": 3, "adversary": "alternating", "beta": 0.5, "theta": 0.5}),
+    ({"family": "normal", "d": 4, "sigma": 1.0}, {"b": 1, "step_factor": 7.0}),  # some diverge, some hit first
+    ({"family": "normal", "d": 4, "sigma": 1.0}, {"b": 2, "step_factor": 6.0}),
+], ids=["b1", "b5-aligned", "b1-mixture-attacked", "b3-laplace", "b1-diverging", "b2-diverging"])
+def test_fast_kernels_match_the_plain_step_rule(law, overrides, monkeypatch):
+    """run_cell (chunked draws, blocked scans, seed-last or stacked products) against
+    algorithms.step with a check after every step, on the same random numbers: the same
+    trajectories to rounding, the same divergence and epsilon-hitting steps. Small chunks and
+    blocks, so that a run crosses many of their boundaries."""
+    from relu_lib import train
+
+    seeds = 13
+    monkeypatch.setattr(train, "CHUNK_FLOATS", 23 * overrides["b"] * law["d"])
+    monkeypatch.setattr(train, "BLOCK_FLOATS", 7 * len(RUNS) * seeds * law["d"])
+    cell = spec(law, seeds=seeds, iterations=300, checkpoints=30, epsilon=0.3, **overrides)
+    result, consts = run(cell)
+    errors, diverged_at, hit_step = reference_cell(cell, consts)
+    np.testing.assert_array_equal(result.diverged_at, diverged_at)
+    np.testing.assert_array_equal(result.hit_step, hit_step)
+    expected = errors[result.steps]
+    expected[(diverged_at[None] >= 0) & (diverged_at[None] < result.steps[:, None, None])] = np.nan
+    # the products round differently (eta/b applied to the residuals, or sqrt(eta/b) to x and y);
+    # at the edge of stability of the diverging cases such differences grow by ~1e3 in 300 steps
+    rtol = 1e-5 if "step_factor" in overrides else 1e-9
+    np.testing.assert_allclose(result.error, expected, rtol=rtol, atol=1e-12)
+    assert (hit_step > 0).any()
+    if "step_factor" in overrides:
+        assert (diverged_at > 0).any() and (diverged_at < 0).any()

@@ -1,0 +1,456 @@
+"""Performance suite of relu-repro: every measure of issue #6 next to its budget.
+
+    python benchmarks/run.py                 # everything, a few minutes on 2 cores
+    python benchmarks/run.py --skip-e2e      # without the end-to-end run of the default config
+    python benchmarks/run.py --only 1 2 6    # some measures only
+
+Prints a table (measure, value, budget, pass/fail) and writes benchmarks/results.json; scratch
+workflows run in benchmarks/out/ (git-ignored). Run it from anywhere: it uses the repository it
+lives in and the Python it is run with.
+
+How it times. Compute ratios (measures 1, 2, 6, 7) use the CPU time of this process
+(time.process_time), with BLAS pinned to one thread: on a shared machine other processes then
+lengthen neither side of a ratio. Both sides of a ratio run interleaved in this process,
+`--repeats` times, and the ratio is that of the minima. Wall-clock minima are recorded next to
+them in results.json. Measures 3 to 5 are wall clock (jobs, Snakemake) and so depend on the load,
+which is recorded (os.getloadavg) before and after each measure.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"  # as in the pipeline's jobs
+
+import argparse  # noqa: E402
+import contextlib  # noqa: E402
+import json  # noqa: E402
+import math  # noqa: E402
+import platform  # noqa: E402
+import re  # noqa: E402
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # this checkout's relu_lib, whatever is installed
+
+from relu_lib import cost, pgd, seeding, train  # noqa: E402
+from relu_lib import config as relu_config  # noqa: E402
+from relu_lib.distributions import constants, make_law  # noqa: E402
+
+OUT = REPO / "benchmarks" / "out"
+RESULTS = REPO / "benchmarks" / "results.json"
+HEAVY = ("pandas", "seaborn", "matplotlib", "scipy", "snakemake", "jsonschema", "yaml")
+SEED = 20261122
+
+# measure 1's two points: the issue's (d, b); R = 64 at both
+POINTS = {"large": {"d": 100, "b": 16, "seeds": 64, "iterations": 400},
+          "small": {"d": 10, "b": 1, "seeds": 64, "iterations": 20000}}
+
+
+def cell(d, b, seeds, iterations) -> dict:
+    """A paper-A cell spec as relu_lib.config builds them: N(0, I_d) inputs, no attack."""
+    return {"experiment": "bench", "law_name": "normal", "law": {"family": "normal", "d": d, "sigma": 1.0}, "b": b,
+            "adversary": "none", "beta": 0.0, "theta": 0.0, "iterations": iterations, "seeds": seeds,
+            "checkpoints": 60, "master_seed": SEED, "step_factor": 1.0, "eta": None, "w_star_norm": 1.0,
+            "start_norm": 1.0, "epsilon": 0.01, "delta": 0.1}
+
+
+def law_constants(spec):
+    law = make_law(spec["law"])
+    return constants(law, 100_000, seeding.generator(SEED, "constants", law.describe()))
+
+
+def draw_limit(spec) -> None:
+    """The cell's input draws and nothing else: the trainer's generators, calls and buffer."""
+    law = make_law(spec["law"])
+    d, b, seeds = law.d, spec["b"], spec["seeds"]
+    rngs = seeding.generators(spec["master_seed"], "inputs", law.describe(), b, count=seeds,
+                              bit_generator=train.BIT_GENERATOR)
+    chunk = train.chunk_steps(b, d)
+    buffer = np.empty(seeds * chunk * b * d)
+    for first in range(0, spec["iterations"], chunk):
+        size = min(chunk, spec["iterations"] - first)
+        x = buffer[: seeds * size * b * d].reshape(seeds, size, b, d)
+        for r, rng in enumerate(rngs):
+            law.sample(rng, (size, b), out=x[r])
+
+
+def baseline_cell(spec, consts) -> None:
+    """The straightforward trainer: one seed and one run at a time, each run drawing its own
+    inputs from NumPy's default generator, an error check after every step."""
+    law = make_law(spec["law"])
+    d, b, iterations = law.d, spec["b"], spec["iterations"]
+    w_star = spec["w_star_norm"] * train.unit_vector(SEED, "w_star", d)
+    w_start = spec["start_norm"] * train.unit_vector(SEED, "start", d)
+    eta = train.step_size(spec, consts)
+    steps = set(train.checkpoints(iterations, spec["checkpoints"]).tolist())
+    limit_sq, eps_sq = (train.DIVERGED * 2.0) ** 2, spec["epsilon"] ** 2
+    for seed in range(spec["seeds"]):
+        for run, (algorithm, start) in enumerate(train.RUNS):
+            rng = np.random.default_rng([SEED, seed, run])
+            w = w_start.copy() if start == "common" else np.zeros(d)
+            errors, diverged_at, hit = {}, -1, -1
+            for t in range(1, iterations + 1):
+                x = law.sample(rng, (b,))
+                y = np.maximum(x @ w_star, 0.0)
+                pred = x @ w
+                resid = y - np.maximum(pred, 0.0)
+                if algorithm == "sgd":
+                    resid = resid * (pred > 0)
+                w = w + (eta / b) * (resid @ x)
+                err2 = float(np.sum((w - w_star) ** 2))
+                if diverged_at < 0 and not err2 <= limit_sq:
+                    diverged_at = t
+                if hit < 0 and err2 <= eps_sq:
+                    hit = t
+                if t in steps:
+                    errors[t] = math.sqrt(err2)
+
+
+class Timer:
+    """Minimum CPU and wall time of a callable over repeats."""
+
+    def __init__(self):
+        self.cpu, self.wall = math.inf, math.inf
+
+    def __call__(self, fn, *args):
+        wall, cpu = time.perf_counter(), time.process_time()
+        fn(*args)
+        self.cpu = min(self.cpu, time.process_time() - cpu)
+        self.wall = min(self.wall, time.perf_counter() - wall)
+
+
+def load() -> list[float]:
+    return [round(v, 2) for v in os.getloadavg()]
+
+
+# --------------------------------------------------------------------------- the measures
+
+
+def measure_limit(args, report):
+    """1. trainer / random-number limit, and 2. baseline / trainer, at both points."""
+    for name, point in POINTS.items():
+        iterations = point["iterations"] // (4 if args.quick else 1)
+        spec = cell(point["d"], point["b"], point["seeds"], iterations)
+        consts = law_constants(spec)
+        trainer, limit = Timer(), Timer()
+        train.run_cell(spec, consts)  # warm up (allocations, caches)
+        loads = [load()]
+        for _ in range(args.repeats):
+            trainer(train.run_cell, spec, consts)
+            limit(draw_limit, spec)
+        loads.append(load())
+        numbers = iterations * point["seeds"] * point["b"] * point["d"]
+        ratio = trainer.cpu / limit.cpu
+        budget = 1.15 if name == "large" else 2.0
+        report.row(f"1 trainer / random-number limit, {name} point (d={point['d']}, b={point['b']}, "
+                   f"R={point['seeds']})", ratio, f"<= {budget}", ratio <= budget, unit="x",
+                   detail={"trainer_cpu_s": trainer.cpu, "limit_cpu_s": limit.cpu, "trainer_wall_s": trainer.wall,
+                           "limit_wall_s": limit.wall, "iterations": iterations, "numbers": numbers,
+                           "limit_ns_per_number": limit.cpu / numbers * 1e9,
+                           "trainer_us_per_step": trainer.cpu / iterations * 1e6, "load": loads})
+
+        # 2. the straightforward baseline, on fewer steps (its cost is linear in them)
+        base_iterations = max(20, iterations // (8 if name == "large" else 40))
+        base_spec = {**spec, "iterations": base_iterations}
+        base = Timer()
+        for _ in range(max(1, args.repeats // 2)):
+            base(baseline_cell, base_spec, consts)
+        speedup = (base.cpu / base_iterations) / (trainer.cpu / iterations)
+        report.row(f"2 baseline / trainer, {name} point", speedup, ">= 3", speedup >= 3, unit="x",
+                   detail={"baseline_cpu_s": base.cpu, "baseline_iterations": base_iterations,
+                           "baseline_us_per_step": base.cpu / base_iterations * 1e6, "load": load()})
+
+
+def measure_scaling(args, report):
+    """6. cell time against T, R, b and d: fitted log-log exponent."""
+    base = {"d": 100, "b": 16, "seeds": 32, "iterations": 200 // (2 if args.quick else 1)}
+    grids = {"iterations": [base["iterations"] // 2, base["iterations"], base["iterations"] * 2,
+                            base["iterations"] * 4],
+             "seeds": [16, 32, 64], "b": [8, 16, 32], "d": [50, 100, 200]}
+    for param, values in grids.items():
+        times, loads = [], [load()]
+        for value in values:
+            spec = cell(**{**base, param: value})
+            consts = law_constants(spec)
+            timer = Timer()
+            train.run_cell(spec, consts)
+            for _ in range(args.repeats):
+                timer(train.run_cell, spec, consts)
+            times.append(timer.cpu)
+        loads.append(load())
+        slope = float(np.polyfit(np.log(values), np.log(times), 1)[0])
+        label = {"iterations": "T", "seeds": "R"}.get(param, param)
+        report.row(f"6 scaling exponent of cell time in {label} ({values[0]}..{values[-1]})", slope, "0.9-1.1",
+                   0.9 <= slope <= 1.1, detail={"values": values, "cpu_s": times, "base": base, "load": loads})
+
+
+def snakemake(workdir: Path, *extra, cores=1) -> tuple[subprocess.CompletedProcess, float]:
+    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
+           "--cores", str(cores), *extra]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    start = time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL)
+    wall = time.perf_counter() - start
+    if done.returncode:
+        raise RuntimeError(f"snakemake failed in {workdir}:\n{done.stderr[-3000:]}")
+    return done, wall
+
+
+def compute_seconds(log: Path) -> float:
+    match = re.search(r"compute_seconds=([0-9.]+)", log.read_text())
+    if not match:
+        raise RuntimeError(f"{log}: no compute_seconds line (is scripts/train_a.py current?)")
+    return float(match.group(1))
+
+
+def benchmark_table(path: Path) -> dict:
+    header, *rows = path.read_text().splitlines()
+    values = rows[-1].split("\t")
+    return dict(zip(header.split("\t"), values))
+
+
+def measure_job(args, report):
+    """3. per-job overhead: a tiny cell as a Snakemake job, minus its compute; and what it imports."""
+    workdir = OUT / "job"
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    config = {"seed": 7, "laws": {"normal": {"family": "normal", "d": 10, "sigma": 1.0}},
+              "paper_a": {"step_factor": 1.0, "w_star_norm": 1.0, "start_norm": 1.0, "moment_samples": 1000,
+                          "experiments": {"realizable": {"laws": ["normal"], "batch_sizes": [4], "iterations": 100,
+                                                         "seeds": 4, "checkpoints": 10}}},
+              "checks": {"z": 3, "epsilon": 0.05, "delta": 0.1, "fail_on_violation": False}}
+    (workdir / "config.yaml").write_text(json.dumps(config))  # JSON is YAML
+    cell_id, spec = next(iter(relu_config.paper_a_cells(config)["realizable"].items()))
+    target = f"results/trajectories/realizable/{cell_id}/data.parquet"
+    snakemake(workdir, target)  # constants and a first run, not timed
+    overheads, walls, loads = [], [], [load()]
+    for _ in range(args.repeats):
+        _, wall = snakemake(workdir, target, "--forcerun", "train_a")
+        job = float(benchmark_table(workdir / "benchmarks" / "train" / "realizable" / f"{cell_id}.tsv")["s"])
+        overheads.append(job - compute_seconds(workdir / "logs" / "train" / "realizable" / f"{cell_id}.log"))
+        walls.append(wall)
+    loads.append(load())
+    overhead = float(np.median(overheads))
+    report.row("3 per-job overhead: train job wall (Snakemake benchmark) - cell compute", overhead, "<= 0.5",
+               overhead <= 0.5, unit="s", detail={"overheads_s": overheads, "snakemake_invocation_wall_s": walls,
+                                                 "load": loads})
+
+    # what the job imports (python -X importtime on the job's own command line)
+    cmd = [sys.executable, "-X", "importtime", str(REPO / "scripts" / "train_a.py"), "--spec", json.dumps(spec),
+           "--constants", str(workdir / "results" / "constants" / "normal.json"), "--out", str(OUT / "job.parquet")]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    start = time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True)
+    wall = time.perf_counter() - start
+    modules = re.findall(r"^import time:\s+\d+ \|\s+(\d+) \|( *)(\S+)$", done.stderr, re.M)
+    heavy = sorted({name.split(".")[0] for _, _, name in modules if name.split(".")[0] in HEAVY})
+    top = sorted(((int(us), name) for us, indent, name in modules if len(indent) == 1), reverse=True)[:5]
+    imports_s = sum(int(us) for us, indent, name in modules if len(indent) == 1) / 1e6
+    report.row("3 heavy modules imported by the train job (" + ", ".join(HEAVY[:4]) + ", ...)",
+               ", ".join(heavy) or "none", "none", not heavy,
+               detail={"import_seconds": imports_s, "slowest_imports_us": top, "job_wall_s": wall,
+                       "compute_s": compute_seconds_from(done.stdout)})
+
+
+def compute_seconds_from(text: str) -> float | None:
+    match = re.search(r"compute_seconds=([0-9.]+)", text)
+    return float(match.group(1)) if match else None
+
+
+def measure_e2e(args, report):
+    """4. the default config on 2 cores; 5. Parquet bytes per cell and the jobs' peak RSS."""
+    workdir = Path(args.e2e_dir) if args.e2e_dir else OUT / "e2e"
+    if not args.e2e_reuse:
+        shutil.rmtree(workdir, ignore_errors=True)
+        workdir.mkdir(parents=True)
+        shutil.copy(REPO / "config.yaml", workdir / "config.yaml")
+        loads = [load()]
+        _, wall = snakemake(workdir, cores=args.cores)
+        loads.append(load())
+        (workdir / "e2e_wall.json").write_text(json.dumps({"wall_s": wall, "cores": args.cores, "load": loads}))
+    run = json.loads((workdir / "e2e_wall.json").read_text())
+    wall, cores = run["wall_s"], run["cores"]
+    jobs = []
+    for tsv in sorted((workdir / "benchmarks" / "train").rglob("*.tsv")):
+        rel = tsv.relative_to(workdir / "benchmarks" / "train").with_suffix("")
+        table = benchmark_table(tsv)
+        jobs.append({"cell": str(rel), "job_s": float(table["s"]), "max_rss_mb": float(table["max_rss"]),
+                     "compute_s": compute_seconds(workdir / "logs" / "train" / f"{rel}.log"),
+                     "parquet_bytes": (workdir / "results" / "trajectories" / rel / "data.parquet").stat().st_size})
+    compute = sum(j["compute_s"] for j in jobs)
+    share = 1 - compute / (cores * wall)
+    report.row(f"4 end to end, default config, {cores} cores: total wall", wall, "report", None, unit="s",
+               detail={"train_jobs": len(jobs), "load": run["load"]})
+    report.row("4 end to end: share of the cores' time not inside cell compute", share, "<= 0.15", share <= 0.15,
+               unit="share", detail={"cell_compute_s": compute, "train_job_wall_s": sum(j["job_s"] for j in jobs),
+                                     "capacity_s": cores * wall,
+                                     "train_job_overhead_s": sum(j["job_s"] - j["compute_s"] for j in jobs)})
+    sizes = [j["parquet_bytes"] for j in jobs]
+    report.row("5 Parquet bytes per cell (mean / max over the default cells)", f"{np.mean(sizes):,.0f} / {max(sizes):,}",
+               "report", None)
+    top = max(jobs, key=lambda j: j["max_rss_mb"])
+    report.row(f"5 peak RSS of a default train job (max, {top['cell']})", top["max_rss_mb"], "report", None,
+               unit="MB")
+    (OUT / "e2e_jobs.json").write_text(json.dumps(jobs, indent=1))
+
+
+def measure_memory(args, report):
+    """5. peak RSS of the largest default cell, run as its job runs (scripts/train_a.py)."""
+    import yaml
+
+    config = relu_config.load(yaml.safe_load((REPO / "config.yaml").read_text()))
+    specs = [s for cells in relu_config.paper_a_cells(config).values() for s in cells.values()]
+
+    def size(s):
+        return cost.expected_iterations(s) * s["seeds"] * s["b"] * s["law"]["d"]
+
+    spec = max(specs, key=lambda s: (s["seeds"] * s["b"] * s["law"]["d"], size(s)))  # largest step, then longest
+    law = make_law(spec["law"])
+    consts = constants(law, config["paper_a"]["moment_samples"], seeding.generator(config["seed"], "constants",
+                                                                                   law.describe()))
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "largest_constants.json").write_text(json.dumps({"law": law.describe(), **consts.to_json()}))
+    out = OUT / "largest.parquet"
+    job = [sys.executable, str(REPO / "scripts" / "train_a.py"), "--spec", json.dumps(spec), "--constants",
+           str(OUT / "largest_constants.json"), "--out", str(out)]
+    probe = ("import resource, subprocess, sys; p = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
+             "print(p.stdout); print('maxrss_kb=%d' % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); "
+             "sys.exit(p.returncode)")
+    done = subprocess.run([sys.executable, "-c", probe, *job], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(REPO)}, check=True)
+    rss_mb = int(re.search(r"maxrss_kb=(\d+)", done.stdout).group(1)) / 1024
+    name = f"{spec['experiment']} {spec['law_name']} d={law.d} b={spec['b']} R={spec['seeds']}"
+    report.row(f"5 peak RSS of the largest default cell ({name})", rss_mb, "report", None, unit="MB",
+               detail={"spec": spec, "cost_mem_mb_declared": cost.paper_a(spec)["mem_mb"],
+                       "compute_s": compute_seconds_from(done.stdout), "parquet_bytes": out.stat().st_size})
+    report.row("5 Parquet bytes of that cell", out.stat().st_size, "report", None, unit="B")
+
+
+def stacked_gradient(X, W, Y, models=pgd.MODELS, relu_prime_at_zero=0.5):
+    """Paper B's gradient with the models stacked: Z = W X^T and R X, one matrix-matrix product
+    each per trial (X read once for all models) instead of pgd.gradient's one matrix-vector
+    product per model."""
+    Z = np.matmul(W, X.transpose(0, 2, 1))
+    R = np.stack([pgd.residual(m, Z[:, k], Y[:, k], relu_prime_at_zero) for k, m in enumerate(models)], axis=1)
+    return np.matmul(R, X) / X.shape[-2]
+
+
+def measure_paper_b(args, report):
+    """7. paper B: the two observation models share X; one matrix-matrix product for both against
+    pgd.gradient's matrix-vector product per model; and trials stacked against one at a time."""
+    s, d, iterations, trials = 20, 1000, 30, 4 if args.quick else 8
+    library = pgd.gradient
+    for n in (625, 2500):
+        per_model, stacked, together = Timer(), Timer(), Timer()
+        run = lambda chunk=1: pgd.run_trials("l0", s, d, n, trials, iterations, SEED, chunk=chunk)  # noqa: E731
+        for _ in range(args.repeats):
+            per_model(run)
+            pgd.gradient = stacked_gradient
+            try:
+                stacked(run)
+            finally:
+                pgd.gradient = library
+            together(run, trials)
+        ratio = per_model.cpu / stacked.cpu
+        report.row(f"7 paper B (s={s}, d={d}, n={n}): time per-model products / models stacked", ratio, "report",
+                   None, unit="x", detail={"per_model_cpu_s": per_model.cpu, "stacked_cpu_s": stacked.cpu,
+                                           "trials": trials, "iterations": iterations, "load": load()})
+        ratio = per_model.cpu / together.cpu
+        report.row(f"7 paper B (n={n}): time trials one at a time / {trials} trials stacked", ratio, "report", None,
+                   unit="x", detail={"stacked_trials_cpu_s": together.cpu})
+
+
+MEASURES = {"1": measure_limit, "2": measure_limit, "3": measure_job, "4": measure_e2e, "5": measure_memory,
+            "6": measure_scaling, "7": measure_paper_b}
+
+
+# --------------------------------------------------------------------------- reporting
+
+
+class Report:
+    def __init__(self):
+        self.rows = []
+
+    def row(self, measure, value, budget, ok, unit="", detail=None):
+        self.rows.append({"measure": measure, "value": value, "unit": unit, "budget": budget,
+                          "pass": ok, "detail": detail or {}})
+        print(f"  {self.format(self.rows[-1])}", flush=True)
+
+    @staticmethod
+    def format_value(row):
+        value = row["value"]
+        if isinstance(value, float):
+            text = f"{value:.1%}" if row["unit"] == "share" else f"{value:.3g}" if value < 100 else f"{value:.0f}"
+            return text + ("" if row["unit"] in ("share", "") else f" {row['unit']}")
+        return f"{value}" + (f" {row['unit']}" if row["unit"] else "")
+
+    def format(self, row):
+        verdict = {True: "pass", False: "FAIL", None: ""}[row["pass"]]
+        return f"{row['measure']:<88} {self.format_value(row):>16} {row['budget']:>9} {verdict}"
+
+    def table(self) -> str:
+        lines = ["| measure | value | budget | pass |", "| --- | ---: | ---: | --- |"]
+        for row in self.rows:
+            verdict = {True: "pass", False: "**fail**", None: "–"}[row["pass"]]
+            lines.append(f"| {row['measure']} | {self.format_value(row)} | {row['budget']} | {verdict} |")
+        return "\n".join(lines)
+
+
+def machine() -> dict:
+    model = platform.processor()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return {"cpu": model, "nproc": os.cpu_count(), "python": platform.python_version(), "numpy": np.__version__,
+            "platform": platform.platform(), "load_at_start": load()}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", nargs="+", choices=sorted(MEASURES), help="measures to run (default: all)")
+    parser.add_argument("--skip-e2e", action="store_true", help="skip measure 4 (the default config, minutes)")
+    parser.add_argument("--e2e-dir", help="working directory of the end-to-end run (default benchmarks/out/e2e)")
+    parser.add_argument("--e2e-reuse", action="store_true", help="read an earlier end-to-end run, do not rerun it")
+    parser.add_argument("--cores", type=int, default=2, help="cores of the end-to-end run (default 2)")
+    parser.add_argument("--repeats", type=int, default=5, help="repeats of each timing; minima are kept")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes (a smoke test of the suite)")
+    parser.add_argument("--out", default=str(RESULTS), help="JSON results file")
+    args = parser.parse_args()
+
+    wanted = set(args.only or MEASURES) - ({"4"} if args.skip_e2e else set())
+    info = machine()
+    print(f"relu-repro performance suite: {info['cpu']}, {info['nproc']} cores, load {info['load_at_start']}")
+    report = Report()
+    start = time.perf_counter()
+    done = set()
+    for key in sorted(wanted):
+        fn = MEASURES[key]
+        if fn in done:
+            continue
+        done.add(fn)
+        print(f"[{fn.__doc__.strip().splitlines()[0]}]", flush=True)
+        fn(args, report)
+    info["load_at_end"] = load()
+    info["suite_seconds"] = time.perf_counter() - start
+    info["command"] = "python benchmarks/run.py " + " ".join(sys.argv[1:])
+    print("\n" + report.table())
+    failed = [r["measure"] for r in report.rows if r["pass"] is False]
+    print(f"\n{len(report.rows)} figures, {len(failed)} over budget; {info['suite_seconds']:.0f} s; "
+          f"load {info['load_at_start']} -> {info['load_at_end']}")
+    Path(args.out).write_text(json.dumps({"machine": info, "rows": report.rows, "table": report.table()},
+                                         indent=1, default=float))
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
