@@ -170,11 +170,10 @@ def measure_limit(args, report):
 
 
 def measure_scaling(args, report):
-    """6. cell time against T, R, b and d: fitted log-log exponent."""
-    base = {"d": 100, "b": 16, "seeds": 32, "iterations": 200 // (2 if args.quick else 1)}
-    grids = {"iterations": [base["iterations"] // 2, base["iterations"], base["iterations"] * 2,
-                            base["iterations"] * 4],
-             "seeds": [16, 32, 64], "b": [8, 16, 32], "d": [50, 100, 200]}
+    """6. cell time against T, R, b and d around the large point: fitted log-log exponent."""
+    base = {"d": 100, "b": 16, "seeds": 64, "iterations": 200 // (4 if args.quick else 1)}
+    grids = {"iterations": [base["iterations"] * k for k in (1, 2, 4, 8)], "seeds": [16, 32, 64, 128],
+             "b": [8, 16, 32, 64], "d": [50, 100, 200, 400]}
     for param, values in grids.items():
         times, loads = [], [load()]
         for value in values:

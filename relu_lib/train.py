@@ -99,8 +99,8 @@ def run_cell(spec: dict, consts: Constants) -> CellResult:
     silent = spec["adversary"] == "none" or spec["beta"] == 0 or spec["theta"] == 0  # alpha xi = 0 always
     law_key = law.describe()
     input_rngs = generators(master, "inputs", law_key, b, count=seeds, bit_generator=BIT_GENERATOR)
-    attack_rngs = generators(master, "attack", law_key, b, spec["adversary"], spec["beta"], spec["theta"],
-                             count=seeds, bit_generator=BIT_GENERATOR)
+    attack_rngs = [] if silent else generators(master, "attack", law_key, b, spec["adversary"], spec["beta"],
+                                               spec["theta"], count=seeds, bit_generator=BIT_GENERATOR)
 
     delta0 = np.stack([(w_start if start == "common" else 0.0) - w_star for _, start in RUNS])  # (A, d)
     gated = np.array([GATED[name] for name, _ in RUNS])
@@ -237,7 +237,7 @@ class _OuterKernel(_Kernel):
     hist (block + 1, d, A R). A block's inputs are copied once per run and scaled by sqrt(c)
     (c = eta / b), as are y and z, so that D = sqrt(c) r and the update Delta' = Delta + D x
     needs no scaling: sqrt(c) r sqrt(c) x = c r x. P = sum_d Delta x is one product and one
-    matrix-vector product with ones. Stacked small products would cost more here.
+    reduction over d. Stacked small products would cost more here.
     """
 
     def __init__(self, delta0, w_star, seeds, b, chunk, block, gated, c):
@@ -247,7 +247,6 @@ class _OuterKernel(_Kernel):
         self.hist = np.empty((block + 1, d, runs * seeds))
         self.hist[0] = np.repeat(delta0.T, seeds, axis=1)
         self.tron_c = self.root_c * (~gated).astype(float)[:, None]  # (A, 1)
-        self.ones = np.ones(d)
         self.prod = np.empty((d, runs * seeds))
         self.pred = np.empty(runs * seeds)
         self.resid = np.empty(runs * seeds)
@@ -272,12 +271,12 @@ class _OuterKernel(_Kernel):
         np.multiply(z, -self.root_c, out=aux[1])  # floor = -sqrt(c) z
         np.multiply(y, self.tron_c, out=aux[2])  # fallback = sqrt(c) y (Tron), 0 (SGD)
         xr, aux = xr.reshape(count, -1, runs * seeds), aux.reshape(3, count, runs * seeds)
-        prod, pred, resid, off, ones = self.prod, self.pred, self.resid, self.off, self.ones
-        multiply, add, dot, subtract, less_equal, copyto = (np.multiply, np.add, np.dot, np.subtract, np.less_equal,
-                                                            np.copyto)
+        prod, pred, resid, off = self.prod, self.pred, self.resid, self.off
+        multiply, add, add_reduce, subtract, less_equal, copyto = (np.multiply, np.add, np.add.reduce, np.subtract,
+                                                                   np.less_equal, np.copyto)
         for x, gap, floor, y_off, (w, w_next) in zip(xr, aux[0], aux[1], aux[2], self.views):
             multiply(w, x, prod)
-            dot(ones, prod, pred)
+            add_reduce(prod, 0, None, pred)  # row by row (not BLAS: its order could depend on the column)
             subtract(gap, pred, resid)
             less_equal(pred, floor, off)
             copyto(resid, y_off, where=off)
@@ -285,8 +284,9 @@ class _OuterKernel(_Kernel):
             add(w, prod, w_next)
 
     def err2(self, lo, hi):
-        h = self.hist[lo:hi]
-        return np.einsum("jdi,jdi->ji", h, h).reshape(hi - lo, self.runs, self.seeds)
+        h = np.square(self.hist[lo:hi])
+        return np.add.reduce(h, axis=1).reshape(hi - lo, self.runs, self.seeds)  # row by row: the same
+        # order of additions for every column, so that seed r's numbers do not depend on R
 
     def delta(self, j):
         return self.hist[j].reshape(-1, self.runs, self.seeds).transpose(1, 2, 0)  # (A, R, d)

@@ -84,11 +84,29 @@ def test_cells_differing_only_in_the_attack_share_inputs():
     np.testing.assert_array_equal(clean.error, attacked_at_zero.error)
 
 
-def test_more_seeds_reproduce_the_first_ones():
+@pytest.mark.parametrize("b", [1, 4])  # both kernels of run_cell
+def test_more_seeds_reproduce_the_first_ones(b):
     law = {"family": "normal", "d": 5, "sigma": 1.0}
-    few, _ = run(spec(law, seeds=3))
-    many, _ = run(spec(law, seeds=6))
+    attack = {"adversary": "random_sign", "beta": 0.5, "theta": 0.3, "epsilon": 0.5}
+    few, _ = run(spec(law, b=b, seeds=3, **attack))
+    many, _ = run(spec(law, b=b, seeds=7, **attack))
     np.testing.assert_array_equal(few.error, many.error[:, :, :3])
+    np.testing.assert_array_equal(few.hit_step, many.hit_step[:, :3])
+
+
+def test_results_are_bit_identical_across_processes():
+    """Two fresh interpreters (other memory addresses, so other alignments) give the same bytes."""
+    import subprocess
+    import sys
+
+    code = ("import hashlib, sys; sys.path.insert(0, 'tests'); from test_train import spec, run; "
+            "law = {'family': 'normal', 'd': 6, 'sigma': 1.0}; "
+            "print(hashlib.sha256(b''.join(run(spec(law, b=b, seeds=9))[0].error.tobytes() for b in (1, 3)))"
+            ".hexdigest())")
+    root = __import__("pathlib").Path(__file__).resolve().parents[1]
+    digests = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                              cwd=root).stdout for _ in range(2)}
+    assert len(digests) == 1
 
 
 def test_divergence_is_recorded_not_raised():
