@@ -7,6 +7,7 @@ them; `constants()` fills any other one by Monte Carlo with a standard error.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -48,6 +49,11 @@ class Law:
     def _fill(self, rng, out):
         out[...] = self._draw(rng, out.shape)
 
+    def filler(self, rng: np.random.Generator):
+        """A callable `fill(out)`: `sample(rng, out.shape[:-1], out=out)` without the per-call
+        Python overhead where the law allows (the trainer calls it per seed and chunk)."""
+        return functools.partial(self._fill, rng)
+
     def closed_form(self) -> dict:
         """Known constants: any of sigma (d x d), m4 (d x d, or inf when infinite), e_norm, e_norm2."""
         return {}
@@ -78,6 +84,11 @@ class Normal(IidLaw):
         rng.standard_normal(out=out)
         if self.sigma != 1.0:
             out *= self.sigma
+
+    def filler(self, rng):
+        if self.sigma == 1.0:  # standard_normal(size, dtype, out), called straight from C
+            return functools.partial(rng.standard_normal, None, np.float64)
+        return super().filler(rng)
 
     def coordinate_moments(self):
         return self.sigma**2, 3 * self.sigma**4

@@ -99,31 +99,37 @@ def run_cell(spec: dict, consts: Constants) -> CellResult:
     silent = spec["adversary"] == "none" or spec["beta"] == 0 or spec["theta"] == 0  # alpha xi = 0 always
     law_key = law.describe()
     input_rngs = generators(master, "inputs", law_key, b, count=seeds, bit_generator=BIT_GENERATOR)
+    fills = [law.filler(rng) for rng in input_rngs]  # fill(out) = law.sample(rng, ..., out=out)
     attack_rngs = [] if silent else generators(master, "attack", law_key, b, spec["adversary"], spec["beta"],
                                                spec["theta"], count=seeds, bit_generator=BIT_GENERATOR)
 
     delta0 = np.stack([(w_start if start == "common" else 0.0) - w_star for _, start in RUNS])  # (A, d)
     gated = np.array([GATED[name] for name, _ in RUNS])
     chunk = chunk_steps(b, d)
-    block = max(1, min(chunk, BLOCK_FLOATS // (len(RUNS) * seeds * max(b, d))))
+    block = max(1, BLOCK_FLOATS // (len(RUNS) * seeds * max(b, d)))  # steps between two scans
     kernel = (_OuterKernel if b == 1 else _BatchedKernel)(delta0, w_star, seeds, b, chunk, block, gated, eta / b)
     scale = spec["w_star_norm"] + spec["start_norm"] + spec["theta"]
     record = _Recorder(checkpoints(iterations, spec["checkpoints"]), len(RUNS), seeds, spec.get("epsilon"),
                        (DIVERGED * scale) ** 2)
     record.scan(0, kernel, 0, 1)
+    scanned, filled = 0, 0  # steps recorded; steps in the kernel's history since
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         for first in range(0, iterations, chunk):
             size = min(chunk, iterations - first)
             x = kernel.inputs(size)  # (R, size, b, d), contiguous
-            for r, rng in enumerate(input_rngs):  # one generator call per seed and chunk
-                law.sample(rng, (size, b), out=x[r])
+            for fill, out in zip(fills, x):  # one generator call per seed and chunk
+                fill(out)
             noise = None if silent else np.stack([adversary.noise(rng, x[r]) for r, rng in enumerate(attack_rngs)])
             kernel.load(x, noise)
-            for start in range(0, size, block):
-                count = min(block, size - start)
-                kernel.run(start, count)
-                record.scan(first + start, kernel, 1, count + 1)
-                kernel.roll(count)
+            start = 0
+            while start < size:  # blocks of steps between two scans, across chunk boundaries
+                count = min(block - filled, size - start)
+                kernel.run(start, count, filled)
+                start, filled = start + count, filled + count
+                if filled == block or first + start == iterations:
+                    record.scan(scanned, kernel, 1, filled + 1)
+                    kernel.roll(filled)
+                    scanned, filled = scanned + filled, 0
     return CellResult(record.steps, record.error, record.mean_error, record.mean_error_se,
                       record.diverged_at, record.hit_step, eta, w_star, w_start)
 
@@ -197,7 +203,8 @@ class _BatchedKernel(_Kernel):
         self.x = x
         self.noise = None if noise is None else noise[:, :, None, :]  # (R, S, 1, b)
 
-    def run(self, start, count):
+    def run(self, start, count, at):
+        """Steps start .. start + count - 1 of the loaded chunk, from hist[at] to hist[at + count]."""
         pred, signal, inner, label, off, c = self.pred, self.signal, self.inner, self.label, self.off, self.c
         both, resid, resid_runs, update = self.both, self.resid, self.resid_runs, self.update
         inner_gated, resid_gated = inner[:, self.gated], resid[:, self.gated]
@@ -205,7 +212,8 @@ class _BatchedKernel(_Kernel):
                                                                          np.less_equal, np.copyto, np.multiply, np.add)
         end = start + count
         noise = None if self.noise is None else self.noise[:, start:end].transpose(1, 0, 2, 3)
-        for k, (x, (w, w_next)) in enumerate(zip(self.x[:, start:end].transpose(1, 0, 2, 3), self.views)):
+        for k, (x, (w, w_next)) in enumerate(zip(self.x[:, start:end].transpose(1, 0, 2, 3),
+                                                 self.views[at : at + count])):
             matmul(w, x.transpose(0, 2, 1), both)
             maximum(signal, 0.0, out=label)
             if noise is not None:
@@ -260,7 +268,8 @@ class _OuterKernel(_Kernel):
         self.y, self.z = self.labels(x, noise)
         self.x = x
 
-    def run(self, start, count):
+    def run(self, start, count, at):
+        """Steps start .. start + count - 1 of the loaded chunk, from hist[at] to hist[at + count]."""
         end, runs, seeds = start + count, self.runs, self.seeds
         xt, xr, aux = self.xt[:count], self.xr[:count], self.aux[:, :count]
         np.multiply(self.x[:, start:end, 0, :].transpose(1, 2, 0), self.root_c, out=xt)  # (n, d, R)
@@ -274,7 +283,7 @@ class _OuterKernel(_Kernel):
         prod, pred, resid, off = self.prod, self.pred, self.resid, self.off
         multiply, add, add_reduce, subtract, less_equal, copyto = (np.multiply, np.add, np.add.reduce, np.subtract,
                                                                    np.less_equal, np.copyto)
-        for x, gap, floor, y_off, (w, w_next) in zip(xr, aux[0], aux[1], aux[2], self.views):
+        for x, gap, floor, y_off, (w, w_next) in zip(xr, aux[0], aux[1], aux[2], self.views[at : at + count]):
             multiply(w, x, prod)
             add_reduce(prod, 0, None, pred)  # row by row (not BLAS: its order could depend on the column)
             subtract(gap, pred, resid)
