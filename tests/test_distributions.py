@@ -85,4 +85,6 @@ def test_mixture_sigma_is_identity_plus_mu_mu():
     law = make_law(LAWS["mixture"])
     c = constants(law, 200_000, generator(9, "mix"))
     assert c.lambda1 == pytest.approx(1.0) and c.lambda3 == pytest.approx(1 + 2.0**2)
-    assert c.source["lambda2"] == "monte carlo" and c.se["lambda2"] > 0
+    # M4 = (m + d + 2) I + (m + d + 4) mu mu^T has the closed-form top eigenvalue (m + d + 2) + (m + d + 4) m
+    m, d = 2.0**2, 5
+    assert c.source["lambda2"] == "closed form" and c.lambda2 == pytest.approx((m + d + 2) + (m + d + 4) * m)

@@ -42,10 +42,12 @@ def smoke_cells():
 def test_cell_parquet_content(smoke_run, experiment, cell, spec):
     path = smoke_run / "results" / "trajectories" / experiment / cell / "data.parquet"
     table, meta = read_table(path, required=TRAJECTORY_COLUMNS)
-    steps = checkpoints(spec["iterations"], spec["checkpoints"])
+    rows = table.to_pandas()
+    iterations = spec["iterations"] if spec["iterations"] != "auto" else int(rows["step"].max())
+    assert iterations <= spec.get("max_iterations", iterations)
+    steps = checkpoints(iterations, spec["checkpoints"])
     assert table.num_rows == len(steps) * len(RUNS) * spec["seeds"]
     assert table.schema.field("error").type == "double"
-    rows = table.to_pandas()
     assert set(rows["step"]) == set(steps.tolist())
     assert not rows["diverged"].any() and rows["error"].notna().all()
     assert (rows.loc[rows["step"] == 0, "error"] > 0).all()
