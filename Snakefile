@@ -20,7 +20,12 @@ except UserError as exc:
 
 PYTHON = sys.executable
 SCRIPTS = f"{workflow.basedir}/scripts"
-TRAINER_CODE = provenance.fingerprint()  # a param: changed trainer code reruns the cells
+# Fingerprints of the code behind each kind of output, as params of its rules: changed trainer
+# code reruns the cells (and what depends on them), changed plotting code only the figures.
+TRAINER_CODE = provenance.fingerprint(provenance.TRAINER_MODULES)
+SUMMARY_CODE = provenance.fingerprint(provenance.SUMMARY_MODULES)
+CHECK_CODE = provenance.fingerprint(provenance.CHECK_MODULES)
+PLOT_CODE = provenance.fingerprint(provenance.PLOT_MODULES)
 BOUND_TABLES = []  # every experiment's verdict rows, gathered by rules/checks.smk
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 VERDICTS = ("holds", "violated", "inconclusive", "not_applicable")
+ROW_COLUMNS = ("check", "paper", "experiment", "cell", "run", "observed", "verdict", "reason")
 Z = 3.0  # standard errors; the z of every verdict unless a config says otherwise
 
 
@@ -111,16 +112,17 @@ def write_bound_table(paths, markdown_path, parquet_path) -> None:
     experiment and check, the rows (folded, the non-`holds` ones listed first)."""
     import pyarrow as pa
 
-    from .io import read_table, write_table
-    from .provenance import stamp
+    from .io import read_table, write_table, write_text
+    from .provenance import CHECK_MODULES, inputs_config, stamp
 
-    frames = []
+    frames, metas = [], []
     for path in paths:
-        table, meta = read_table(path, required=("check", "verdict", "cell"))
+        table, meta = read_table(path, required=ROW_COLUMNS)
         frames.append(table.to_pandas())
+        metas.append(meta)
     frame = pd.concat(frames, ignore_index=True)
     frame["verdict"] = pd.Categorical(frame["verdict"].astype(str), categories=VERDICTS)
-    prov = stamp(sorted(map(str, paths)))
+    prov = stamp(inputs_config(metas), CHECK_MODULES)
     write_table(parquet_path, pa.Table.from_pandas(frame, preserve_index=False), {"provenance": prov})
     counts = frame.pivot_table(index=["paper", "experiment", "check"], columns="verdict", values="cell",
                                aggfunc="count", fill_value=0, observed=False, sort=False)
@@ -129,7 +131,7 @@ def write_bound_table(paths, markdown_path, parquet_path) -> None:
            "A verdict compares the observation with its Monte Carlo standard error (se) to the predicted value:",
            "`holds` / `violated` beyond z se, `inconclusive` when the uncertainty straddles the bound,",
            "`not_applicable` when an assumption fails (reason given). `margin` = (allowed - discrepancy) / |predicted|.",
-           f"Produced by relu-repro {prov['version']} (code {prov['code_fingerprint']}).", "",
+           "", provenance_line(prov), "",
            "## Summary", "", counts.reset_index().to_markdown(index=False), ""]
     for (experiment, check), rows in frame.groupby(["experiment", "check"], sort=False):
         rows = rows.sort_values("verdict", key=lambda v: v.map({"violated": 0, "inconclusive": 1,
@@ -137,8 +139,13 @@ def write_bound_table(paths, markdown_path, parquet_path) -> None:
         head = ", ".join(f"{n} {v}" for v, n in rows["verdict"].value_counts().items() if n)
         out += [f"## {experiment}: {check}", "", f"<details><summary>{len(rows)} rows: {head}</summary>", "",
                 markdown_table(rows), "", "</details>", ""]
-    Path(markdown_path).parent.mkdir(parents=True, exist_ok=True)
-    Path(markdown_path).write_text("\n".join(out))
+    write_text(markdown_path, "\n".join(out))
+
+
+def provenance_line(prov: dict) -> str:
+    libraries = ", ".join(f"{name} {version}" for name, version in prov["libraries"].items())
+    return (f"Produced by relu-repro {prov['version']} (code fingerprint {prov['code_fingerprint']}, "
+            f"config hash {prov['config_hash']}) with {libraries}.")
 
 
 def gate(table_path, marker_path) -> None:

@@ -135,7 +135,7 @@ def a2_contraction(cell: Cell, settings: Settings) -> list[CheckRow]:
     r = theory.rho(cell.consts, cell.eta, cell.spec["b"])
     for start in cell.tron_starts():
         base = cell.fields("A2 contraction", "tron", start, quantity="E||w_t - w*||^2")
-        reason = _a2_inapplicable(cell, r) or _diverged_reason(cell, "tron", start)
+        reason = _reasons(_diverged_reason(cell, "tron", start), _a2_inapplicable(cell, r))
         errors = cell.errors("tron", start)
         initial_sq = float(np.sum(cell.initial(start) ** 2))
         bound = theory.a2_bound(cell.consts, cell.eta, cell.spec["b"], initial_sq, errors.index)
@@ -163,7 +163,7 @@ def iterations_to_epsilon(cell: Cell, settings: Settings) -> list[CheckRow]:
         initial_sq = float(np.sum(cell.initial(start) ** 2))
         bound_t = theory.iterations_to_epsilon(cell.consts, cell.eta, cell.spec["b"], settings.epsilon,
                                                settings.delta, initial_sq)
-        reason = _a2_inapplicable(cell, r) or _diverged_reason(cell, "tron", start)
+        reason = _reasons(_diverged_reason(cell, "tron", start), _a2_inapplicable(cell, r))
         if not reason and bound_t > iterations:
             reason = f"T(eps, delta) = {bound_t:.0f} exceeds the run's {iterations} iterations"
         if reason:
@@ -184,13 +184,18 @@ def a3_bias(cell: Cell, settings: Settings) -> list[CheckRow]:
     per_step = cell.run_rows("tron", "common").groupby("step")[["mean_error", "mean_error_se"]].first()
     observed, se = per_step["mean_error"].iloc[-1], per_step["mean_error_se"].iloc[-1]
     t = int(per_step.index[-1])
+    fields = {"quantity": "||mean_R w_T - w*||", "step": t}
+    reason = _diverged_reason(cell, "tron", "common")
+    if reason:
+        return [not_applicable(reason, **cell.fields(check, "tron", "common", **fields))
+                for check in ("A3 bias (exact limit)", "A3 bias bound")]
     exact = float(theory.mean_iterate_error(cell.consts.sigma, cell.eta, cell.initial("common") - cell.offset,
                                             [t], cell.offset)[0])
     c_se = 2 * np.linalg.norm(np.linalg.solve(cell.consts.sigma, cell.bias[1]))
-    out.append(row("equal", observed, math.hypot(se, c_se), exact, z=settings.z, step=t,
-                   **cell.fields("A3 bias (exact limit)", "tron", "common", quantity="||mean_R w_T - w*||")))
+    out.append(row("equal", observed, math.hypot(se, c_se), exact, z=settings.z,
+                   **cell.fields("A3 bias (exact limit)", "tron", "common", **fields)))
     out.append(row("upper", observed, se, theory.a3_bias_bound(cell.consts, s["beta"], s["theta"]), z=settings.z,
-                   step=t, **cell.fields("A3 bias bound", "tron", "common", quantity="||mean_R w_T - w*||")))
+                   **cell.fields("A3 bias bound", "tron", "common", **fields)))
     return out
 
 
@@ -210,11 +215,13 @@ def a4_poisoned_bound(cell: Cell, settings: Settings) -> list[CheckRow]:
     s = cell.spec
     observed, se, t = late_second_moment(cell)
     base = cell.fields("A4 poisoned bound", "tron", "common", quantity="late E||w_t - w*||^2", step=t)
-    reason = _diverged_reason(cell, "tron", "common")
     if not cell.consts.fourth_moment_finite:
-        reason = "lambda2 = inf (infinite fourth moment): (A4) does not apply"
+        assumption = "lambda2 = inf (infinite fourth moment): (A4) does not apply"
     elif theory.a4_rho(cell.consts, cell.eta, s["b"]) >= 1:
-        reason = f"step eta = {cell.eta:.3g} outside the range of (A4): rho_p >= 1"
+        assumption = f"step eta = {cell.eta:.3g} outside the range of (A4): rho_p >= 1"
+    else:
+        assumption = ""
+    reason = _reasons(_diverged_reason(cell, "tron", "common"), assumption)
     if reason:
         return [not_applicable(reason, observed=observed, observed_se=se, **base)]
     bound = float(theory.a4_bound(cell.consts, cell.eta, s["b"], float(cell.bias[0] @ cell.bias[0]),
@@ -230,9 +237,8 @@ def a5_floor(cell: Cell, settings: Settings) -> list[CheckRow]:
         return []
     observed, se, t = late_second_moment(cell)
     base = cell.fields("A5 zero-mean floor", "tron", "common", quantity="late E||w_t - w*||^2", step=t)
-    reason = _diverged_reason(cell, "tron", "common")
-    if not cell.consts.fourth_moment_finite:
-        reason = "lambda2 = inf: the first correction to (A5) involves the infinite fourth moment"
+    reason = _reasons(_diverged_reason(cell, "tron", "common"), "" if cell.consts.fourth_moment_finite else
+                      "lambda2 = inf: the first correction to (A5) involves the infinite fourth moment")
     if reason:
         return [not_applicable(reason, observed=observed, observed_se=se, **base)]
     tolerance = theory.zero_mean_floor_tolerance(cell.consts, cell.eta, s["b"])
@@ -308,6 +314,11 @@ def _a2_inapplicable(cell: Cell, r: float) -> str:
     return ""
 
 
+def _reasons(*reasons: str) -> str:
+    """Every reason that applies (a diverged run first: it is what the reader sees in the figure)."""
+    return "; ".join(r for r in reasons if r)
+
+
 def _diverged_reason(cell: Cell, algorithm: str, start: str) -> str:
     n = cell.diverged(algorithm, start)
     return f"{n} of {cell.spec['seeds']} seeds diverged: the step is outside the theorem's range" if n else ""
@@ -336,20 +347,19 @@ def check_experiment(experiment: str, cell_paths, constants_paths, settings: Set
     import pyarrow as pa
 
     from .checks import summary_line, to_frame
-    from .io import read_json, write_table
-    from .provenance import stamp
+    from .io import write_table
+    from .provenance import CHECK_MODULES, inputs_config, stamp
 
-    constants = {}
-    for path in constants_paths:
-        data = read_json(path)
-        constants[_law_name(path)] = Constants.from_json(data)
-    rows, curves = [], []
+    constants = {_law_name(path): Constants.read(path) for path in constants_paths}
+    rows, curves, metas = [], [], []
     for path in cell_paths:
         cell = load_cell(experiment, path, constants)
+        metas.append(cell.meta)
         rows += check_cell(cell, settings)
         curves.append(theory_curves(cell, settings))
     frame = to_frame(rows)
-    meta = {"experiment": experiment, "z": settings.z, "provenance": stamp(sorted(map(str, cell_paths)))}
+    config = inputs_config(metas, z=settings.z, epsilon=settings.epsilon, delta=settings.delta)
+    meta = {"experiment": experiment, "z": settings.z, "provenance": stamp(config, CHECK_MODULES)}
     write_table(rows_path, pa.Table.from_pandas(frame, preserve_index=False), meta)
     write_table(curves_path, pa.Table.from_pandas(pd.concat(curves, ignore_index=True), preserve_index=False), meta)
     print(summary_line(experiment, frame))

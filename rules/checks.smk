@@ -7,6 +7,8 @@ rule bound_table:
     output:
         markdown="figures/bound_checks.md",
         parquet="results/bounds/all_checks.parquet",
+    params:
+        code=CHECK_CODE,
     log:
         "logs/checks/bound_table.log",
     shell:

@@ -75,6 +75,8 @@ rule summarize_a:
         "results/summary/{experiment}.parquet",
     wildcard_constraints:
         experiment="|".join(CELLS_A) or "no-paper-a-experiment",
+    params:
+        code=SUMMARY_CODE,
     log:
         "logs/summary/{experiment}.log",
     threads: 1
@@ -98,6 +100,7 @@ rule check_a:
         z=CHECKS["z"],
         epsilon=CHECKS["epsilon"],
         delta=CHECKS["delta"],
+        code=CHECK_CODE,
     log:
         "logs/checks/{experiment}.log",
     threads: 1
@@ -116,6 +119,8 @@ rule figure_a1:
         curves="results/curves/realizable.parquet",
     output:
         multiext("figures/A1_realizable", ".pdf", ".png"),
+    params:
+        code=PLOT_CODE,
     log:
         "logs/figures/A1.log",
     shell:
@@ -132,6 +137,7 @@ rule figure_a2:
     params:
         epsilon=CHECKS["epsilon"],
         delta=CHECKS["delta"],
+        code=PLOT_CODE,
     log:
         "logs/figures/A2.log",
     shell:
@@ -145,6 +151,8 @@ rule figure_a3:
         curves="results/curves/poisoning.parquet",
     output:
         multiext("figures/A3_poisoned_{adversary}", ".pdf", ".png"),
+    params:
+        code=PLOT_CODE,
     log:
         "logs/figures/A3_{adversary}.log",
     shell:
@@ -158,6 +166,8 @@ rule figure_a4:
         curves="results/curves/poisoning.parquet",
     output:
         multiext("figures/A4_degradation", ".pdf", ".png"),
+    params:
+        code=PLOT_CODE,
     log:
         "logs/figures/A4.log",
     shell:
@@ -170,6 +180,8 @@ rule figure_a5:
         lambda w: cell_files("realizable"),
     output:
         multiext("figures/A5_tron_vs_sgd", ".pdf", ".png"),
+    params:
+        code=PLOT_CODE,
     log:
         "logs/figures/A5.log",
     shell:
