@@ -63,14 +63,16 @@ def _check_law(name: str, law: dict) -> None:
         raise UserError(f"unknown key '{key}.{extra}' for family {law['family']}; allowed keys: {', '.join(sorted(allowed))}")
     for missing in params:
         if missing not in law:
-            raise UserError(f"missing key '{key}.{missing}' (family {law['family']} needs: {', '.join(params)})")
+            raise UserError(f"missing key '{key}.{missing}'; required keys of family {law['family']}: "
+                            f"{', '.join(['family', 'd', *params])}")
     if law["family"] == "student_t":
         if law["nu"] <= 2:
             raise UserError(f"'{key}.nu' = {law['nu']}: Student-t needs nu > 2 for a finite second moment "
                             "(Sigma must exist); allowed values: nu > 2")
         if law["nu"] <= 4 and "eta" not in law:
             raise UserError(f"missing key '{key}.eta': with nu = {law['nu']} <= 4 the fourth moment is infinite, "
-                            "so the theory step eta*(b) is undefined; set an explicit step eta > 0")
+                            "so the theory step eta*(b) is undefined; allowed values: nu > 4, or an explicit "
+                            "step eta > 0")
     if law["family"] == "mixture" and law["d"] < 2:
         raise UserError(f"'{key}.d' = {law['d']}: the mixture law is anisotropic only for d >= 2; allowed values: d >= 2")
 
@@ -83,18 +85,20 @@ def _check_experiment(key: str, exp: dict, laws: dict) -> None:
     if exp["iterations"] == "auto":
         for needed in ("iterations_factor", "max_iterations"):
             if needed not in exp:
-                raise UserError(f"missing key '{key}.{needed}': iterations = auto needs iterations_factor and "
-                                "max_iterations")
+                raise UserError(f"missing key '{key}.{needed}'; iterations = auto requires the keys "
+                                "iterations_factor and max_iterations")
         for i, name in enumerate(exp["laws"]):
             if "eta" in laws[name]:
                 raise UserError(f"'{key}.laws[{i}]' = '{name}' sets an explicit eta, so T(epsilon, delta, b) is "
-                                "undefined and iterations = auto cannot size the run; give a number of iterations")
+                                "undefined and iterations = auto cannot size the run; allowed values: laws without "
+                                "eta, or give a number of iterations")
     adversaries = exp.get("adversaries", ["none"])
     attacks = exp.get("attacks", NO_ATTACK)
     attacked = any(v > 0 for block in attacks for v in block["beta"] + block["theta"])
     if "none" in adversaries and attacked:
         raise UserError(f"'{key}.adversaries' contains 'none' but '{key}.attacks' has beta or theta > 0; "
-                        "put the unattacked cells in an experiment without attacks")
+                        "allowed values: adversaries without 'none' (put the unattacked cells in an experiment "
+                        "without attacks)")
 
 
 def _error_order(error):
@@ -110,12 +114,42 @@ def _describe(error: jsonschema.ValidationError) -> str:
         return f"unknown key '{where}'; allowed keys: {', '.join(allowed)}"
     if error.validator == "required":
         missing = error.message.split("'")[1]
-        return f"missing key '{key + '.' if key else ''}{missing}'"
-    if error.validator == "enum":
-        return f"'{key}' = {error.instance!r} is not allowed; allowed values: {', '.join(map(str, error.validator_value))}"
-    if error.validator == "propertyNames":
-        return f"'{key}': the name {error.instance!r} is not allowed; names are lower_case_with_underscores"
-    return f"'{key}': {error.message}"
+        return f"missing key '{key + '.' if key else ''}{missing}'; required keys: {', '.join(error.validator_value)}"
+    if "propertyNames" in error.schema_path:
+        return (f"'{key}': the name {error.instance!r} is not allowed; allowed names: lower_case_with_underscores "
+                f"({error.validator_value})")
+    if error.validator in ("anyOf", "enum"):
+        problem = "is not allowed"
+    else:
+        problem = error.message.replace(repr(error.instance), "", 1).strip() or "is not allowed"
+    return f"'{key}' = {_short(error.instance)} {problem}; allowed values: {_allowed(error.schema)}"
+
+
+TYPE_NAMES = {"integer": "an integer", "number": "a number", "string": "a string", "boolean": "true or false",
+              "array": "a list", "object": "a mapping"}
+BOUNDS = (("minimum", ">="), ("exclusiveMinimum", ">"), ("maximum", "<="), ("exclusiveMaximum", "<"))
+
+
+def _allowed(schema: dict) -> str:
+    """The values a schema node allows, in words (e.g. "an integer >= 1 and <= 100000")."""
+    if "anyOf" in schema:
+        return " or ".join(_allowed(option) for option in schema["anyOf"])
+    if "const" in schema:
+        return repr(schema["const"])
+    if "enum" in schema:
+        return ", ".join(map(str, schema["enum"]))
+    if schema.get("type") == "array":
+        return " ".join(w for w in ("a", "non-empty" * bool(schema.get("minItems")), "list",
+                                    "without duplicates" * bool(schema.get("uniqueItems"))) if w)
+    if schema.get("type") == "object" and schema.get("minProperties"):
+        return "a mapping with at least one entry"
+    bounds = " and ".join(f"{op} {schema[name]}" for name, op in BOUNDS if name in schema)
+    return f"{TYPE_NAMES.get(schema.get('type'), 'a value')} {bounds}".strip()
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _key(path) -> str:
