@@ -93,6 +93,8 @@ def _mark_divergence(ax, curve: pd.DataFrame, label: str, color) -> list[str]:
         return []
     fraction, first = found
     ax.axvline(first, color=color, ls=":", lw=1.0)
+    # the whole run on the x axis (NaN medians do not stretch it): the line visibly stops
+    ax.update_datalim([(curve["step"].min(), 1.0), (curve["step"].max(), 1.0)], updatey=False)
     return [f"{label}: {fraction:.0%}, from t = {first:.0f}"]
 
 

@@ -156,6 +156,7 @@ def killed(tmp_path_factory, code_copy) -> dict:
         done, started = wait_for_train_jobs(workdir, proc)
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
+    wait_until_group_gone(proc.pid)  # no orphaned job may write during the rerun
     results = workdir / "results"
     state = {"running_when_killed": sorted(set(started) - set(done)),
              "done_after_kill": [t for t in TRAIN_TARGETS if (workdir / t).exists()],
@@ -177,6 +178,17 @@ def wait_for_train_jobs(workdir: Path, proc, timeout: float = 300) -> tuple[list
         assert proc.poll() is None, "the run ended before the kill: " + (workdir / "first_run.txt").read_text()[-2000:]
         time.sleep(0.02)
     raise AssertionError("no train job started in time")
+
+
+def wait_until_group_gone(pgid: int, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    raise AssertionError("processes of the killed run are still alive")
 
 
 def train_log(workdir: Path, target: str) -> Path:
