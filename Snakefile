@@ -21,6 +21,7 @@ except UserError as exc:
 PYTHON = sys.executable
 SCRIPTS = f"{workflow.basedir}/scripts"
 TRAINER_CODE = provenance.fingerprint()  # a param: changed trainer code reruns the cells
+CHECK_CODE = provenance.fingerprint(provenance.CHECK_MODULES)  # ... and check code the checks
 BOUND_TABLES = []  # every experiment's verdict rows, gathered by rules/checks.smk
 
 

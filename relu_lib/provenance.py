@@ -13,6 +13,8 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 # The modules whose code decides a trajectory's numbers. Changing one of them reruns the train
 # jobs (the fingerprint is a Snakemake param); changing plotting or summary code does not.
 TRAINER_MODULES = ("seeding", "distributions", "attacks", "algorithms", "theory", "train", "io")
+# The modules that turn trajectories into verdicts: changing one reruns the check jobs only.
+CHECK_MODULES = ("seeding", "distributions", "theory", "checks", "paper_a_checks", "io")
 LIBRARIES = ("numpy", "pandas", "pyarrow", "snakemake", "seaborn", "matplotlib")
 
 

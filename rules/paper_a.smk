@@ -98,6 +98,7 @@ rule check_a:
         z=CHECKS["z"],
         epsilon=CHECKS["epsilon"],
         delta=CHECKS["delta"],
+        code=CHECK_CODE,
     log:
         "logs/checks/{experiment}.log",
     threads: 1
