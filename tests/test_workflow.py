@@ -42,7 +42,9 @@ def smoke_cells():
 def test_cell_parquet_content(smoke_run, experiment, cell, spec):
     path = smoke_run / "results" / "trajectories" / experiment / cell / "data.parquet"
     table, meta = read_table(path, required=TRAJECTORY_COLUMNS)
-    steps = checkpoints(spec["iterations"], spec["checkpoints"])
+    steps = checkpoints(meta["iterations"], spec["checkpoints"])
+    if spec["iterations"] != "auto":
+        assert meta["iterations"] == spec["iterations"]
     assert table.num_rows == len(steps) * len(RUNS) * spec["seeds"]
     assert table.schema.field("error").type == "double"
     rows = table.to_pandas()
