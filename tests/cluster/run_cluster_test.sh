@@ -10,9 +10,9 @@
 #   - installs the SLURM packages if missing and brings the cluster up
 #     (tests/cluster/slurm_up.sh);
 #   - creates the cluster virtualenv if missing ($RELU_CLUSTER_VENV, default
-#     /work/venv-cluster) and installs the pinned snakemake + slurm plugin
-#     (requirements-cluster.txt), plus this project (-e) when it has a
-#     pyproject.toml, so that the workflow's `sys.executable` can run its scripts;
+#     <repo>/.venv-cluster) and installs the project with its `cluster` extra
+#     (the pinned slurm executor plugin) under requirements.lock, so that the
+#     workflow's `sys.executable` can run its scripts;
 #   - runs snakemake with --workflow-profile profiles/slurm, bounded by
 #     $RELU_CLUSTER_RUN_TIMEOUT seconds (SIGINT first, so Snakemake scancels its
 #     jobs, SIGKILL 60 s later);
@@ -29,7 +29,7 @@ skip() { echo "SKIPPED: $*"; exit 0; }
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 SNAKEFILE=$(realpath -m "$1"); WORKDIR=$(realpath -m "$2"); shift 2
-VENV=${RELU_CLUSTER_VENV:-/work/venv-cluster}
+VENV=${RELU_CLUSTER_VENV:-$REPO/.venv-cluster}
 PROFILE=$REPO/profiles/slurm
 UP_TIMEOUT=${RELU_SLURM_UP_TIMEOUT:-1500}        # apt install + bring-up
 PIP_TIMEOUT=${RELU_CLUSTER_PIP_TIMEOUT:-900}
@@ -86,9 +86,7 @@ if [ ! -x "$VENV/bin/python" ]; then
     python3 -m venv "$VENV" || { echo "run_cluster_test.sh: cannot create $VENV" >&2; exit 4; }
   fi
 fi
-pip_args=(-c "$HERE/requirements-cluster.lock" -r "$HERE/requirements-cluster.txt")
-[ -f "$REPO/requirements.lock" ] && pip_args+=(-c "$REPO/requirements.lock")
-[ -f "$REPO/pyproject.toml" ] && pip_args+=(-e "$REPO")
+pip_args=(-c "$REPO/requirements.lock" -e "$REPO[cluster]")
 if ! timeout "$PIP_TIMEOUT" "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
      "${pip_args[@]}" >&2; then
   echo "run_cluster_test.sh: installing the cluster virtualenv failed" >&2
