@@ -12,6 +12,9 @@ from relu_lib.errors import UserError
 configfile: "config.yaml"
 
 
+report: "report/workflow.rst"
+
+
 try:
     CONFIG = relu_config.load(config)
     CELLS_A = relu_config.paper_a_cells(CONFIG)

@@ -116,7 +116,9 @@ rule figure_a1:
         summary="results/summary/realizable.parquet",
         curves="results/curves/realizable.parquet",
     output:
-        multiext("figures/A1_realizable", ".pdf", ".png"),
+        pdf="figures/A1_realizable.pdf",
+        png=report("figures/A1_realizable.png", caption="../report/A1.rst", category="Paper A",
+                   subcategory="A1 realizable convergence", labels={"figure": "A1", "experiment": "realizable"}),
     log:
         "logs/figures/A1.log",
     shell:
@@ -129,7 +131,9 @@ rule figure_a2:
         summary="results/summary/batch_scaling.parquet",
         curves="results/curves/batch_scaling.parquet",
     output:
-        multiext("figures/A2_batch_scaling", ".pdf", ".png"),
+        pdf="figures/A2_batch_scaling.pdf",
+        png=report("figures/A2_batch_scaling.png", caption="../report/A2.rst", category="Paper A",
+                   subcategory="A2 mini-batch scaling", labels={"figure": "A2", "experiment": "batch_scaling"}),
     params:
         epsilon=CHECKS["epsilon"],
         delta=CHECKS["delta"],
@@ -145,7 +149,9 @@ rule figure_a3:
         summary="results/summary/poisoning.parquet",
         curves="results/curves/poisoning.parquet",
     output:
-        multiext("figures/A3_poisoned_{adversary}", ".pdf", ".png"),
+        pdf="figures/A3_poisoned_{adversary}.pdf",
+        png=report("figures/A3_poisoned_{adversary}.png", caption="../report/A3.rst", category="Paper A",
+                   subcategory="A3 poisoned trajectories", labels={"figure": "A3", "experiment": "poisoning", "adversary": "{adversary}"}),
     log:
         "logs/figures/A3_{adversary}.log",
     shell:
@@ -158,7 +164,9 @@ rule figure_a4:
         rows="results/bounds/poisoning.parquet",
         curves="results/curves/poisoning.parquet",
     output:
-        multiext("figures/A4_degradation", ".pdf", ".png"),
+        pdf="figures/A4_degradation.pdf",
+        png=report("figures/A4_degradation.png", caption="../report/A4.rst", category="Paper A",
+                   subcategory="A4 graceful degradation", labels={"figure": "A4", "experiment": "poisoning"}),
     log:
         "logs/figures/A4.log",
     shell:
@@ -170,7 +178,9 @@ rule figure_a5:
     input:
         lambda w: cell_files("realizable"),
     output:
-        multiext("figures/A5_tron_vs_sgd", ".pdf", ".png"),
+        pdf="figures/A5_tron_vs_sgd.pdf",
+        png=report("figures/A5_tron_vs_sgd.png", caption="../report/A5.rst", category="Paper A",
+                   subcategory="A5 Tron versus SGD", labels={"figure": "A5", "experiment": "realizable"}),
     log:
         "logs/figures/A5.log",
     shell:
