@@ -124,6 +124,7 @@ def write_bound_table(paths, markdown_path, html_path, parquet_path) -> None:
     write_table(parquet_path, pa.Table.from_pandas(frame, preserve_index=False), {"provenance": prov})
     counts = frame.pivot_table(index=["paper", "experiment", "check"], columns="verdict", values="cell",
                                aggfunc="count", fill_value=0, observed=False, sort=False)
+    counts.columns.name = None
     out = ["# Bound checks", "",
            "Every theorem bound, identity and prediction of docs/theory.md against the simulated trajectories.",
            "A verdict compares the observation with its Monte Carlo standard error (se) to the predicted value:",
