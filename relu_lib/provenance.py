@@ -13,6 +13,8 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 # The modules whose code decides a trajectory's numbers. Changing one of them reruns the train
 # jobs (the fingerprint is a Snakemake param); changing plotting or summary code does not.
 TRAINER_MODULES = ("seeding", "distributions", "attacks", "algorithms", "theory", "train", "io")
+# The same for paper B (n0 and PGD cells): changing PGD or projection code reruns B cells only.
+PAPER_B_MODULES = ("seeding", "projections", "pgd", "sample_complexity", "train_b", "io")
 LIBRARIES = ("numpy", "pandas", "pyarrow", "snakemake", "seaborn", "matplotlib")
 
 
