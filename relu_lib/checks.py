@@ -56,7 +56,7 @@ def judge(kind: str, observed: float, se: float, reference: float, z: float = Z,
         allowed = z * se + tolerance * abs(reference)
         gap = abs(observed - reference)
         margin = (allowed - gap) / scale
-        if z * se > abs(reference) and tolerance == 0:
+        if tolerance == 0 and reference != 0 and z * se > abs(reference):
             return "inconclusive", margin  # the noise is as large as the value: no power
         return ("holds" if gap <= allowed else "violated"), margin
     room = reference - observed if kind == "upper" else observed - reference

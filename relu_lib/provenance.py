@@ -15,6 +15,8 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 TRAINER_MODULES = ("seeding", "distributions", "attacks", "algorithms", "theory", "train", "io")
 # The modules that turn trajectories into verdicts: changing one reruns the check jobs only.
 CHECK_MODULES = ("seeding", "distributions", "theory", "checks", "paper_a_checks", "io")
+# The same for paper B (n0 and PGD cells): changing PGD or projection code reruns B cells only.
+PAPER_B_MODULES = ("seeding", "projections", "pgd", "sample_complexity", "train_b", "io")
 LIBRARIES = ("numpy", "pandas", "pyarrow", "snakemake", "seaborn", "matplotlib")
 
 

@@ -1,6 +1,6 @@
 # Paper A: law constants -> one train job per cell -> summary per experiment -> figures.
 
-A_ADVERSARIES = CONFIG["paper_a"]["experiments"].get("poisoning", {}).get("adversaries", [])
+A_ADVERSARIES = CONFIG.get("paper_a", {}).get("experiments", {}).get("poisoning", {}).get("adversaries", [])
 CHECKS = CONFIG["checks"]
 
 
@@ -33,7 +33,7 @@ rule law_constants:
         "results/constants/{law}.json",
     params:
         law=lambda w: json.dumps(CONFIG["laws"][w.law]),
-        samples=CONFIG["paper_a"]["moment_samples"],
+        samples=lambda w: CONFIG["paper_a"]["moment_samples"],
         seed=CONFIG["seed"],
         code=TRAINER_CODE,
     log:

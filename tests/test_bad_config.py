@@ -12,6 +12,8 @@ DELETE = object()
 BASE = yaml.safe_load(SMOKE_CONFIG.read_text())
 REAL = "paper_a.experiments.realizable"
 POISON = "paper_a.experiments.poisoning"
+SC = "paper_b.experiments.sample_complexity"
+TR = "paper_b.experiments.trajectories"
 
 # (case id, dotted key to change, new value or DELETE, text the error must contain)
 CASES = [
@@ -42,6 +44,15 @@ CASES = [
     ("unknown-law-in-grid", f"{REAL}.laws", ["normal", "cauchy"], f"'{REAL}.laws[1]'"),
     ("unknown-experiment", "paper_a.experiments.warmup", {}, "'paper_a.experiments.warmup'"),
     ("none-adversary-attacked", f"{POISON}.adversaries", ["none"], f"'{POISON}.adversaries'"),
+    ("b-unknown-constraint", f"{SC}.constraints", ["l0", "l2"], "allowed values: l0, l1, none"),
+    ("b-s-above-d", f"{SC}.sizes", [{"s": 70, "d": 60}], f"'{SC}.sizes[0].s'"),
+    ("b-s-zero", f"{SC}.sizes", [{"s": 0, "d": 60}], f"'{SC}.sizes[0].s'"),
+    ("b-ratios-empty", f"{SC}.ratios", [], f"'{SC}.ratios'"),
+    ("b-ratio-negative", f"{SC}.ratios", [2, -1], f"'{SC}.ratios[1]'"),
+    ("b-trials-one", f"{SC}.trials", 1, f"'{SC}.trials'"),
+    ("b-n-and-ratios", f"{TR}.ratios", [1, 2], f"'{TR}'"),
+    ("b-unknown-experiment", "paper_b.experiments.warmup", {}, "'paper_b.experiments.warmup'"),
+    ("b-success-threshold", "paper_b.success_threshold", 0, "'paper_b.success_threshold'"),
 ]
 
 
