@@ -139,7 +139,9 @@ rule figure_b1:
     input:
         lambda w: b_cell_files("trajectories"),
     output:
-        multiext("figures/B1_trajectories", ".pdf", ".png"),
+        pdf="figures/B1_trajectories.pdf",
+        png=report("figures/B1_trajectories.png", caption="../report/B1.rst", category="Paper B",
+                   subcategory="B1 PGD from zero", labels={"figure": "B1", "experiment": "trajectories"}),
     log:
         "logs/figures/B1.log",
     shell:
@@ -151,7 +153,9 @@ rule figure_b2:
         cells="results/summary/sample_complexity_cells.parquet",
         table=C_TABLE,
     output:
-        multiext("figures/B2_sample_complexity", ".pdf", ".png"),
+        pdf="figures/B2_sample_complexity.pdf",
+        png=report("figures/B2_sample_complexity.png", caption="../report/B2.rst", category="Paper B",
+                   subcategory="B2 sample complexity", labels={"figure": "B2", "experiment": "sample_complexity"}),
     log:
         "logs/figures/B2.log",
     shell:
