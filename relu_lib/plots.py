@@ -246,6 +246,12 @@ def plot_tron_vs_sgd(rows: pd.DataFrame, seed: int = 0):
     return fig
 
 
+def _plain_log_ticks(axis) -> None:
+    """Decade ticks labelled 1, 10, 0.1 ... and no labels on the minor ticks."""
+    axis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    axis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+
+
 def _legend_below(fig, ax) -> None:
     handles, labels = ax.get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=len(labels), bbox_to_anchor=(0.5, -0.04))
@@ -272,17 +278,19 @@ def plot_batch_scaling(summary: pd.DataFrame, curves: pd.DataFrame, epsilon: flo
             ax.plot(line["b"], line["value"] * line_factor, color="black",
                     label=r"$T(\epsilon, \delta, b)$, bound (A2), derived")
             ax.set(xscale="log", yscale="log", ylabel=name)
-            ax.xaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
+            _plain_log_ticks(ax.xaxis)
         axes[0, col].set_title(f"{law} (d = {cell['d'].iloc[0]})")
         axes[1, col].set_xlabel("mini-batch size $b$")
-    axes[0, 0].legend()
+    _legend_below(fig, axes[0, 0])
     fig.suptitle(f"A2 - Tron from $w_0 = 0$: steps to reach $\\|w_t - w^*\\| \\leq {epsilon:g}$ "
                  f"($\\delta$ = {delta:g}), step $\\eta^*(b)$", y=1.0)
     fig.tight_layout()
     return fig
 
 
-A4_STYLES = {"random_sign": ("o", "-"), "alternating": ("s", "-"), "aligned": ("^", "-")}
+# random_sign and alternating have the same floor: a large hollow marker keeps both visible
+A4_STYLES = {"random_sign": dict(marker="o", ms=9, mfc="none", mew=1.4), "alternating": dict(marker="s", ms=4),
+             "aligned": dict(marker="^", ms=5)}
 
 
 def plot_degradation(rows: pd.DataFrame, curves: pd.DataFrame):
@@ -301,9 +309,9 @@ def plot_degradation(rows: pd.DataFrame, curves: pd.DataFrame):
         for col, law in enumerate(laws):
             ax = axes[row, col]
             sel = late[(late["law"] == law) & np.isclose(late[fixed_key], fixed)].sort_values(param)
-            for adversary, (marker, _) in A4_STYLES.items():
+            for adversary, style in A4_STYLES.items():
                 data = sel[sel["adversary"] == adversary]
-                ax.plot(data[param], data["rms"], marker=marker, color=colors[adversary], lw=1.2, label=adversary)
+                ax.plot(data[param], data["rms"], color=colors[adversary], lw=1.2, label=adversary, **style)
                 bound = _scalar_curve(curves, "A4 poisoned bound", law, adversary, fixed_key, fixed, param)
                 ax.plot(bound[param], bound["value"], color=colors[adversary], ls="-.", lw=0.9)
             for name, ls, adversary in (("A5 zero-mean floor", "--", "random_sign"),
@@ -311,7 +319,10 @@ def plot_degradation(rows: pd.DataFrame, curves: pd.DataFrame):
                 line = _scalar_curve(curves, name, law, adversary, fixed_key, fixed, param)
                 ax.plot(line[param], line["value"], color="black", ls=ls, lw=1.1)
             ax.set(xlabel=_sym(param), ylabel="late RMS error", title=f"{law}, {_sym(fixed_key)} = {fixed:g}")
-            _log_scales(ax, sel["rms"])
+            if _log_scales(ax, sel["rms"]):
+                _plain_log_ticks(ax.xaxis)
+                if param == "theta":  # a sweep within two decades: label the swept values
+                    ax.set_xticks(sorted(sel[param].unique()))
             diverged = sel[~np.isfinite(sel["rms"]) & sel["reason"].str.contains("diverged")]
             _note_divergence(ax, [f"{r.adversary}, {_sym(param)} = {getattr(r, param):g}"
                                   for r in diverged.itertuples()])
@@ -326,13 +337,14 @@ def plot_degradation(rows: pd.DataFrame, curves: pd.DataFrame):
     return fig
 
 
-def _log_scales(ax, values: pd.Series) -> None:
+def _log_scales(ax, values: pd.Series) -> bool:
     """Log-log, unless no value is finite (every run of the panel diverged): an empty log axis
-    cannot be drawn, so the panel stays linear, without ticks, and says why."""
+    cannot be drawn, so the panel stays linear, without ticks, and says why. True if log-log."""
     if np.isfinite(values).any():
         ax.set(xscale="log", yscale="log")
-    else:
-        ax.set(xticks=[], yticks=[])
+        return True
+    ax.set(xticks=[], yticks=[])
+    return False
 
 
 def _cell_params(cell_id: str) -> dict:

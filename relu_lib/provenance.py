@@ -15,8 +15,10 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 # downstream), while changing plotting code reruns only the figures.
 TRAINER_MODULES = ("seeding", "distributions", "attacks", "algorithms", "theory", "train", "io")
 SUMMARY_MODULES = ("summary", "io")
-CHECK_MODULES = ("checks", "paper_a_checks", "theory", "distributions", "seeding", "io")
+CHECK_MODULES = ("seeding", "distributions", "theory", "checks", "paper_a_checks", "io")
 PLOT_MODULES = ("plots", "summary", "io")  # figure A5 reads trajectories through summary
+# The same for paper B (n0 and PGD cells): changing PGD or projection code reruns B cells only.
+PAPER_B_MODULES = ("seeding", "projections", "pgd", "sample_complexity", "train_b", "io")
 LIBRARIES = ("numpy", "pandas", "pyarrow", "snakemake", "seaborn", "matplotlib")
 
 

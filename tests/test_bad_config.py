@@ -19,6 +19,8 @@ BASE = yaml.safe_load(SMOKE_CONFIG.read_text())
 REAL = "paper_a.experiments.realizable"
 POISON = "paper_a.experiments.poisoning"
 SCALING = "paper_a.experiments.batch_scaling"
+SC = "paper_b.experiments.sample_complexity"
+TR = "paper_b.experiments.trajectories"
 TEST_NAME = "test_bad_config_is_rejected_before_any_job"
 
 # (case id, dotted key to change ("" = the whole config), new value or DELETE,
@@ -51,7 +53,7 @@ CASES = [
     ("seeds-negative", f"{REAL}.seeds", -4, f"'{REAL}.seeds'", "an integer >= 2"),
     ("seeds-one", f"{REAL}.seeds", 1, f"'{REAL}.seeds'", "an integer >= 2"),
     # unknown names
-    ("unknown-top-key", "extra", 1, "'extra'", "allowed keys: checks, laws, paper_a, seed"),
+    ("unknown-top-key", "extra", 1, "'extra'", "allowed keys: checks, laws, paper_a, paper_b, seed"),
     ("unknown-family", "laws.normal.family", "gaussian", "'laws.normal.family'",
      "allowed values: laplace, mixture, normal"),
     ("law-param-foreign", "laws.normal.scale", 1.0, "'laws.normal.scale'", "allowed keys: d, eta, family, sigma"),
@@ -69,8 +71,8 @@ CASES = [
     ("unknown-check-key", "checks.alpha", 0.1, "'checks.alpha'", "allowed keys: delta, epsilon, fail_on_violation, z"),
     # missing keys
     ("empty-config", "", {}, "the config is empty", "--configfile FILE"),
-    ("missing-laws", "laws", DELETE, "'laws'", "required keys: seed, laws, paper_a, checks"),
-    ("missing-seed", "seed", DELETE, "'seed'", "required keys: seed, laws, paper_a, checks"),
+    ("missing-laws", "laws", DELETE, "'laws'", "required keys: seed, laws, checks"),
+    ("missing-seed", "seed", DELETE, "'seed'", "required keys: seed, laws, checks"),
     ("missing-dimension", "laws.normal.d", DELETE, "'laws.normal.d'", "required keys: family, d"),
     ("law-param-missing", "laws.normal.sigma", DELETE, "'laws.normal.sigma'", "family normal: family, d, sigma"),
     ("iterations-missing", f"{REAL}.iterations", DELETE, f"'{REAL}.iterations'", "required keys: laws, batch_sizes"),
@@ -101,6 +103,18 @@ CASES = [
      "allowed values: laws without eta"),
     ("none-adversary-attacked", f"{POISON}.adversaries", ["none"], f"'{POISON}.adversaries'",
      "allowed values: adversaries without 'none'"),
+    # paper B
+    ("b-unknown-constraint", f"{SC}.constraints", ["l0", "l2"], f"'{SC}.constraints[1]'",
+     "allowed values: l0, l1, none"),
+    ("b-s-above-d", f"{SC}.sizes", [{"s": 70, "d": 60}], f"'{SC}.sizes[0].s'", "allowed values: 1 <= s <= d"),
+    ("b-s-zero", f"{SC}.sizes", [{"s": 0, "d": 60}], f"'{SC}.sizes[0].s'", "an integer >= 1"),
+    ("b-ratios-empty", f"{SC}.ratios", [], f"'{SC}.ratios'", "a non-empty list"),
+    ("b-ratio-negative", f"{SC}.ratios", [2, -1], f"'{SC}.ratios[1]'", "a number > 0"),
+    ("b-trials-one", f"{SC}.trials", 1, f"'{SC}.trials'", "an integer >= 2"),
+    ("b-n-and-ratios", f"{TR}.ratios", [1, 2], f"'{TR}'", "give exactly one of 'n'"),
+    ("b-unknown-experiment", "paper_b.experiments.warmup", {}, "'paper_b.experiments.warmup'",
+     "allowed keys: sample_complexity, trajectories"),
+    ("b-success-threshold", "paper_b.success_threshold", 0, "'paper_b.success_threshold'", "a number > 0 and < 1"),
 ]
 IDS = [c[0] for c in CASES]
 

@@ -392,11 +392,12 @@ def test_every_output_records_version_code_config_and_libraries(killed):
     for kind in ("bounds", "curves"):
         for path in (workdir / "results" / kind).glob("*.parquet"):
             assert_stamp(read_table(path)[1]["provenance"], provenance.CHECK_MODULES, path)
-    report = (workdir / "figures" / "bound_checks.md").read_text()
     prov = read_table(workdir / "results" / "bounds" / "all_checks.parquet")[1]["provenance"]
-    for text in (relu_lib.__version__, prov["code_fingerprint"], prov["config_hash"],
-                 *(f"{name} {metadata.version(name)}" for name in CORE_LIBRARIES)):
-        assert text in report, text
+    for page in ("bound_checks.md", "bound_checks.html"):  # the HTML page is the report's verdict table
+        report = (workdir / "figures" / page).read_text()
+        for text in (relu_lib.__version__, prov["code_fingerprint"], prov["config_hash"],
+                     *(f"{name} {metadata.version(name)}" for name in CORE_LIBRARIES)):
+            assert text in report, (page, text)
 
 
 def test_figures_carry_the_provenance_in_their_metadata(killed):
