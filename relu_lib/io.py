@@ -105,6 +105,17 @@ def read_table(path, required: tuple[str, ...] = ()) -> tuple[pa.Table, dict]:
     return table, json.loads(raw)
 
 
+def read_metadata(path) -> dict:
+    """The relu_repro metadata of a pipeline Parquet file, without reading its rows."""
+    try:
+        raw = (pq.read_schema(path).metadata or {}).get(META_KEY)
+    except (OSError, pa.ArrowException) as exc:
+        raise UserError(f"{path}: not a readable Parquet file ({exc})") from None
+    if raw is None:
+        raise UserError(f"{path}: not written by relu-repro (no '{META_KEY.decode()}' metadata)")
+    return json.loads(raw)
+
+
 def write_json(path, obj) -> None:
     """Write JSON atomically (same rename discipline as Parquet)."""
     with atomic_output(path, "w") as handle:

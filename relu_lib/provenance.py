@@ -17,6 +17,7 @@ TRAINER_MODULES = ("seeding", "distributions", "attacks", "algorithms", "theory"
 SUMMARY_MODULES = ("summary", "io")
 CHECK_MODULES = ("seeding", "distributions", "theory", "checks", "paper_a_checks", "io")
 PLOT_MODULES = ("plots", "summary", "io")  # figure A5 reads trajectories through summary
+PLOT_B_MODULES = ("plots", "plots_b", "summary_b", "io")
 # The same for paper B (n0 and PGD cells): changing PGD or projection code reruns B cells only.
 PAPER_B_MODULES = ("seeding", "projections", "pgd", "sample_complexity", "train_b", "io")
 LIBRARIES = ("numpy", "pandas", "pyarrow", "snakemake", "seaborn", "matplotlib")

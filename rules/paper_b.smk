@@ -6,6 +6,7 @@ from relu_lib.projections import PROJECTIONS
 B_EXPERIMENTS = "|".join(CELLS_B) or "no-paper-b-experiment"
 B_SUMMARY_CODE = provenance.fingerprint(("summary_b", "sample_complexity", "train_b", "io"))
 B_CHECK_CODE = provenance.fingerprint(("checks", "checks_b", "summary_b"))
+B_PLOT_CODE = provenance.fingerprint(provenance.PLOT_B_MODULES)
 C_TABLE = "results/summary/sample_complexity_c50_c90.parquet"
 
 BOUND_TABLES += [f"results/bounds/{experiment}.parquet" for experiment in CELLS_B]
@@ -142,6 +143,8 @@ rule figure_b1:
         pdf="figures/B1_trajectories.pdf",
         png=report("figures/B1_trajectories.png", caption="../report/B1.rst", category="Paper B",
                    subcategory="B1 PGD from zero", labels={"figure": "B1", "experiment": "trajectories"}),
+    params:
+        code=B_PLOT_CODE,
     log:
         "logs/figures/B1.log",
     shell:
@@ -156,6 +159,8 @@ rule figure_b2:
         pdf="figures/B2_sample_complexity.pdf",
         png=report("figures/B2_sample_complexity.png", caption="../report/B2.rst", category="Paper B",
                    subcategory="B2 sample complexity", labels={"figure": "B2", "experiment": "sample_complexity"}),
+    params:
+        code=B_PLOT_CODE,
     log:
         "logs/figures/B2.log",
     shell:

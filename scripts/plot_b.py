@@ -14,7 +14,8 @@ def main():
 
     from relu_lib import plots, plots_b
     from relu_lib.errors import UserError
-    from relu_lib.io import read_table
+    from relu_lib.io import read_metadata, read_table
+    from relu_lib.provenance import PLOT_B_MODULES, inputs_config, stamp
     from relu_lib.summary_b import load_cells
 
     if args.figure == "B1":
@@ -24,7 +25,8 @@ def main():
             raise UserError("B2 needs two inputs: the cell statistics and the c50/c90 table")
         stats, table = (read_table(path)[0].to_pandas() for path in args.inputs)
         fig = plots_b.plot_sample_complexity(stats, table)
-    plots.save(fig, args.out)
+    metas = [read_metadata(path) for path in args.inputs]
+    plots.save(fig, args.out, stamp(inputs_config(metas, figure=args.figure), PLOT_B_MODULES))
 
 
 if __name__ == "__main__":
