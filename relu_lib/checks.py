@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 VERDICTS = ("holds", "violated", "inconclusive", "not_applicable")
+ROW_COLUMNS = ("check", "paper", "experiment", "cell", "run", "observed", "verdict", "reason")
 Z = 3.0  # standard errors; the z of every verdict unless a config says otherwise
 
 
@@ -56,7 +57,7 @@ def judge(kind: str, observed: float, se: float, reference: float, z: float = Z,
         allowed = z * se + tolerance * abs(reference)
         gap = abs(observed - reference)
         margin = (allowed - gap) / scale
-        if z * se > abs(reference) and tolerance == 0:
+        if tolerance == 0 and reference != 0 and z * se > abs(reference):
             return "inconclusive", margin  # the noise is as large as the value: no power
         return ("holds" if gap <= allowed else "violated"), margin
     room = reference - observed if kind == "upper" else observed - reference
@@ -106,30 +107,32 @@ def markdown_table(frame: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def write_bound_table(paths, markdown_path, parquet_path) -> None:
-    """All experiments' rows: one Parquet, and a Markdown page with a count table and, per
+def write_bound_table(paths, markdown_path, html_path, parquet_path) -> None:
+    """All experiments' rows: one Parquet, and Markdown and HTML pages with a count table and, per
     experiment and check, the rows (folded, the non-`holds` ones listed first)."""
     import pyarrow as pa
 
-    from .io import read_table, write_table
-    from .provenance import stamp
+    from .io import read_table, write_table, write_text
+    from .provenance import CHECK_MODULES, inputs_config, stamp
 
-    frames = []
+    frames, metas = [], []
     for path in paths:
-        table, meta = read_table(path, required=("check", "verdict", "cell"))
+        table, meta = read_table(path, required=ROW_COLUMNS)
         frames.append(table.to_pandas())
+        metas.append(meta)
     frame = pd.concat(frames, ignore_index=True)
     frame["verdict"] = pd.Categorical(frame["verdict"].astype(str), categories=VERDICTS)
-    prov = stamp(sorted(map(str, paths)))
+    prov = stamp(inputs_config(metas), CHECK_MODULES)
     write_table(parquet_path, pa.Table.from_pandas(frame, preserve_index=False), {"provenance": prov})
     counts = frame.pivot_table(index=["paper", "experiment", "check"], columns="verdict", values="cell",
                                aggfunc="count", fill_value=0, observed=False, sort=False)
+    counts.columns.name = None
     out = ["# Bound checks", "",
            "Every theorem bound, identity and prediction of docs/theory.md against the simulated trajectories.",
            "A verdict compares the observation with its Monte Carlo standard error (se) to the predicted value:",
            "`holds` / `violated` beyond z se, `inconclusive` when the uncertainty straddles the bound,",
            "`not_applicable` when an assumption fails (reason given). `margin` = (allowed - discrepancy) / |predicted|.",
-           f"Produced by relu-repro {prov['version']} (code {prov['code_fingerprint']}).", "",
+           f"Produced by {_provenance_line(prov)}.", "",
            "## Summary", "", counts.reset_index().to_markdown(index=False), ""]
     for (experiment, check), rows in frame.groupby(["experiment", "check"], sort=False):
         rows = rows.sort_values("verdict", key=lambda v: v.map({"violated": 0, "inconclusive": 1,
@@ -137,8 +140,45 @@ def write_bound_table(paths, markdown_path, parquet_path) -> None:
         head = ", ".join(f"{n} {v}" for v, n in rows["verdict"].value_counts().items() if n)
         out += [f"## {experiment}: {check}", "", f"<details><summary>{len(rows)} rows: {head}</summary>", "",
                 markdown_table(rows), "", "</details>", ""]
-    Path(markdown_path).parent.mkdir(parents=True, exist_ok=True)
-    Path(markdown_path).write_text("\n".join(out))
+    write_text(markdown_path, "\n".join(out))
+    write_text(html_path, html_page(frame, counts, prov))
+
+
+VERDICT_COLORS = {"holds": "#d9f2d9", "violated": "#f8c9c4", "inconclusive": "#fff1c2", "not_applicable": "#e8e8e8"}
+
+
+def html_page(frame: pd.DataFrame, counts: pd.DataFrame, prov: dict) -> str:
+    """A self-contained HTML page of the verdicts (for the Snakemake report)."""
+    import html
+
+    def color(verdict):
+        return f"background-color: {VERDICT_COLORS.get(str(verdict), 'white')}"
+
+    shown = frame.assign(observed=[_plus_minus(o, e) for o, e in zip(frame["observed"], frame["observed_se"])])
+    shown = shown[["experiment", "check", "cell", "run", "step", "quantity", "predicted", "observed", "verdict",
+                   "margin", "reason", "source"]]
+    order = shown["verdict"].astype(str).map({"violated": 0, "inconclusive": 1, "not_applicable": 2, "holds": 3})
+    shown = shown.assign(_order=order).sort_values(["_order", "experiment", "check"]).drop(columns="_order")
+    rows_html = (shown.style.hide(axis="index").map(color, subset=["verdict"])
+                 .format({"predicted": "{:.4g}", "margin": "{:+.3f}", "step": "{:.0f}"}, na_rep="")
+                 .to_html())
+    counts_html = counts.reset_index().to_html(index=False, border=0)
+    style = ("body{font-family:sans-serif;font-size:13px;margin:1em}table{border-collapse:collapse}"
+             "td,th{border:1px solid #ccc;padding:2px 6px;text-align:left}th{background:#f0f0f0}")
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Bound checks</title><style>{style}</style>"
+            f"</head><body><h2>Bound checks: verdict counts</h2>{counts_html}"
+            f"<p>{html.escape(_provenance_line(prov))}</p><h2>All rows (non-holds first)</h2>{rows_html}"
+            "</body></html>")
+
+
+def _plus_minus(value, se) -> str:
+    return "" if pd.isna(value) else f"{value:.4g} ± {se:.2g}"
+
+
+def _provenance_line(prov: dict) -> str:
+    libs = ", ".join(f"{k} {v}" for k, v in prov["libraries"].items() if v)
+    return (f"relu-repro {prov['version']}, code {prov['code_fingerprint']}, config {prov['config_hash']}; "
+            f"{libs}")
 
 
 def gate(table_path, marker_path) -> None:

@@ -205,6 +205,18 @@ class Constants:
         fields = {k: data[k] for k in ("d", "lambda1", "lambda3", "e_norm", "e_norm2", "se", "source")}
         return cls(sigma=np.asarray(data["sigma"], dtype=float), lambda2=float(data["lambda2"]), **fields)
 
+    @classmethod
+    def read(cls, path) -> "Constants":
+        """The constants JSON written by the law_constants rule; anything else is a UserError."""
+        from .errors import UserError
+        from .io import read_json
+
+        data = read_json(path)
+        try:
+            return cls.from_json(data)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise UserError(f"{path}: not a law-constants file (bad or missing field {exc})") from None
+
 
 def _finite_or_str(value: float):
     return value if math.isfinite(value) else "inf"

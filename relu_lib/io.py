@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -14,29 +16,46 @@ import pyarrow.parquet as pq
 from .errors import UserError
 
 META_KEY = b"relu_repro"
+TMP_PREFIX, TMP_SUFFIX = ".", ".tmp"  # hidden: pyarrow datasets skip names starting with "."
 
 
 def write_table(path, table: pa.Table, metadata: dict) -> None:
-    """Write `table` with `metadata` (JSON under the key relu_repro) to `path`, atomically.
-
-    The file is written next to its destination and renamed into place, so a reader (or a
-    rerun after a crash) never sees a truncated file.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write `table` with `metadata` (JSON under the key relu_repro) to `path`, atomically."""
     schema_meta = dict(table.schema.metadata or {})
     schema_meta[META_KEY] = json.dumps(metadata, sort_keys=True, default=_json_default).encode()
     table = table.replace_schema_metadata(schema_meta)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    with atomic_output(path) as handle:
+        pq.write_table(table, handle, compression="zstd")
+
+
+@contextmanager
+def atomic_output(path, mode: str = "wb"):
+    """A file handle whose content appears under `path` only once it is complete.
+
+    The data goes to a temporary file next to `path` (`.<name>.<random>.tmp`), is fsynced and
+    renamed into place, so a reader, or a rerun after a crash, never sees a truncated file
+    under the final name. A writer killed with SIGKILL cannot remove its temporary file; the
+    next write of the same `path` does (Snakemake never runs two jobs for one output).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in path.parent.glob(f"{glob.escape(TMP_PREFIX + path.name)}.*{TMP_SUFFIX}"):
+        stale.unlink(missing_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f"{TMP_PREFIX}{path.name}.", suffix=TMP_SUFFIX, dir=path.parent)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            pq.write_table(table, handle, compression="zstd")
+        with os.fdopen(fd, mode) as handle:
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_text(path, text: str) -> None:
+    with atomic_output(path, "w") as handle:
+        handle.write(text)
 
 
 TRAJECTORY_COLUMNS = ("algorithm", "start", "seed", "step", "error", "diverged", "diverged_at",
@@ -109,14 +128,21 @@ def read_table(path, required: tuple[str, ...] = ()) -> tuple[pa.Table, dict]:
     return table, json.loads(raw)
 
 
+def read_metadata(path) -> dict:
+    """The relu_repro metadata of a pipeline Parquet file, without reading its rows."""
+    try:
+        raw = (pq.read_schema(path).metadata or {}).get(META_KEY)
+    except (OSError, pa.ArrowException) as exc:
+        raise UserError(f"{path}: not a readable Parquet file ({exc})") from None
+    if raw is None:
+        raise UserError(f"{path}: not written by relu-repro (no '{META_KEY.decode()}' metadata)")
+    return json.loads(raw)
+
+
 def write_json(path, obj) -> None:
     """Write JSON atomically (same rename discipline as Parquet)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    with os.fdopen(fd, "w") as handle:
+    with atomic_output(path, "w") as handle:
         json.dump(obj, handle, indent=1, sort_keys=True, default=_json_default)
-    os.replace(tmp, path)
 
 
 def read_json(path) -> dict:

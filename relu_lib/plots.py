@@ -7,6 +7,7 @@ as PDF and PNG. Theory curves are drawn in black in the panel of the data they d
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import matplotlib
@@ -14,15 +15,19 @@ import matplotlib.ticker
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.legend import Legend  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
 RUN_LABELS = {("tron", "zero"): r"Tron, $w_0 = 0$", ("tron", "common"): r"Tron, common $w_0$",
               ("sgd", "common"): r"SGD, common $w_0$"}
+ALGORITHM_NAMES = {"tron": "Tron", "sgd": "SGD"}
 RUN_COLORS = dict(zip(RUN_LABELS, sns.color_palette("colorblind", 3)))
 ERROR_LABEL = r"$\|w_t - w^*\|$"
 THEORY_STYLES = ["-", "--", ":", "-."]
+DIVERGED_COLOR = "firebrick"
 
 
 def apply_style() -> None:
@@ -30,17 +35,30 @@ def apply_style() -> None:
                   rc={"axes.grid": True, "grid.alpha": 0.3, "legend.frameon": False, "savefig.dpi": 200})
 
 
-def save(fig, prefix) -> list[Path]:
-    """Write `<prefix>.pdf` and `<prefix>.png`; return the paths."""
+def save(fig, prefix, provenance: dict | None = None) -> list[Path]:
+    """Write `<prefix>.pdf` and `<prefix>.png` (atomically, with the provenance record as
+    metadata if given); return the paths."""
+    from .io import atomic_output
+
     prefix = Path(prefix)
-    prefix.parent.mkdir(parents=True, exist_ok=True)
     paths = [prefix.with_suffix(".pdf"), prefix.with_suffix(".png")]
     for path in paths:
-        # no creation date in the PDF: the same data gives the same bytes
-        meta = {"CreationDate": None} if path.suffix == ".pdf" else {}
-        fig.savefig(path, bbox_inches="tight", metadata=meta)
+        with atomic_output(path) as handle:
+            fig.savefig(handle, format=path.suffix[1:], bbox_inches="tight", metadata=_file_metadata(path, provenance))
     plt.close(fig)
     return paths
+
+
+def _file_metadata(path: Path, provenance: dict | None) -> dict:
+    """PNG text chunk `relu_repro`, or the PDF's Creator and Keywords, holding the provenance
+    JSON; no creation date in the PDF, so the same data gives the same bytes."""
+    text = json.dumps(provenance, sort_keys=True) if provenance else None
+    if path.suffix == ".png":
+        return {"relu_repro": text} if text else {}
+    meta = {"CreationDate": None}
+    if text:
+        meta.update(Creator=f"relu-repro {provenance['version']}", Keywords=text)
+    return meta
 
 
 def _panels(n: int, ncols: int, width=3.6, height=2.9, **kwargs):
@@ -56,6 +74,44 @@ def _law_title(frame: pd.DataFrame, law: str) -> str:
     return f"{law} (d = {first['d']}, b = {first['b']}, $\\eta$ = {first['eta']:.3g})"
 
 
+def _divergence(curve: pd.DataFrame) -> tuple[float, float] | None:
+    """(fraction of seeds diverged by the last step, first divergence step) of one run's summary
+    rows, or None if no seed diverged."""
+    fraction = curve["diverged_fraction"].max() if len(curve) else 0.0
+    if not fraction > 0:
+        return None
+    first = curve["diverged_first"].min() if "diverged_first" in curve else np.nan
+    if not np.isfinite(first):  # a summary without the column: the first checkpoint after it
+        first = curve.loc[curve["diverged_fraction"] > 0, "step"].min()
+    return float(fraction), float(first)
+
+
+def _mark_divergence(ax, curve: pd.DataFrame, label: str, color) -> list[str]:
+    """A dotted vertical line at the run's first divergence, and the note for the panel."""
+    found = _divergence(curve)
+    if found is None:
+        return []
+    fraction, first = found
+    ax.axvline(first, color=color, ls=":", lw=1.0)
+    # the whole run on the x axis (NaN medians do not stretch it): the line visibly stops
+    ax.update_datalim([(curve["step"].min(), 1.0), (curve["step"].max(), 1.0)], updatey=False)
+    return [f"{label}: {fraction:.0%}, from t = {first:.0f}"]
+
+
+def _note_divergence(ax, notes: list[str]) -> None:
+    """Say in the panel which runs diverged: a diverged seed has no error, so its median line
+    stops (or, if only some seeds diverged, runs over the others). A legend-like box placed
+    where it hides the fewest lines; added as an artist so the panel can keep its own legend."""
+    if not notes:
+        return
+    box = Legend(ax, [Line2D([], [], ls="none")] * len(notes), notes, loc="best", title="diverged seeds",
+                 handlelength=0, handletextpad=0, fontsize="x-small", title_fontsize="x-small",
+                 labelcolor=DIVERGED_COLOR, frameon=True, framealpha=0.9)
+    box.get_frame().set_edgecolor(DIVERGED_COLOR)
+    box.get_title().set_color(DIVERGED_COLOR)
+    ax.add_artist(box)
+
+
 A1_THEORY = {("bound (A2)", "zero"): ("-", r"bound (A2), derived: $\sqrt{\rho^t}\,\|\Delta_0\|$, $w_0 = 0$"),
              ("mean iterate (exact)", "common"): ("--", r"exact $\|E\,w_t - w^*\|$ (derived), common $w_0$")}
 
@@ -64,11 +120,12 @@ def _draw_theory(ax, curves: pd.DataFrame | None, law: str) -> None:
     """The A1 theory curves of one law in black, over the measured range of errors."""
     if curves is None or curves.empty:
         return
-    low = ax.get_ylim()[0]
+    limits = ax.get_ylim()
     for (name, start), (ls, label) in A1_THEORY.items():
         curve = curves[(curves["law"] == law) & (curves["curve"] == name) & (curves["start"] == start)]
-        visible = curve[curve["value"] >= low]
+        visible = curve[curve["value"] >= limits[0]]
         ax.plot(visible["step"], visible["value"], color="black", lw=1.1, ls=ls, label=label, zorder=5)
+    ax.set_ylim(limits)  # the data set the range: a diverging prediction leaves the panel at the top
 
 
 def plot_realizable(summary: pd.DataFrame, curves: pd.DataFrame | None = None):
@@ -78,16 +135,18 @@ def plot_realizable(summary: pd.DataFrame, curves: pd.DataFrame | None = None):
     laws = list(dict.fromkeys(summary["law"]))
     fig, axes = _panels(len(laws), ncols=min(3, len(laws)), sharex=False)
     for ax, law in zip(axes, laws):
-        cell = summary[summary["law"] == law]
+        cell, notes = summary[summary["law"] == law], []
         for run, label in RUN_LABELS.items():
             curve = cell[(cell["algorithm"] == run[0]) & (cell["start"] == run[1])]
             ax.plot(curve["step"], curve["median"], color=RUN_COLORS[run], label=label)
             ax.fill_between(curve["step"], curve["q10"], curve["q90"], color=RUN_COLORS[run], alpha=0.2, lw=0)
+            notes += _mark_divergence(ax, curve, label, RUN_COLORS[run])
         tron = cell[(cell["algorithm"] == "tron") & (cell["start"] == "common")]
         ax.plot(tron["step"], tron["mean_error"], color=RUN_COLORS[("tron", "common")], ls=":",
                 label=r"Tron, $\|\mathrm{mean}_R\, w_t - w^*\|$")
         ax.set(yscale="log", title=_law_title(summary, law), xlabel="iteration $t$", ylabel=ERROR_LABEL)
         _draw_theory(ax, curves, law)
+        _note_divergence(ax, notes)
     _legend_below(fig, axes[0])
     fig.suptitle("A1 - realizable convergence: median and 10-90 % band over seeds", y=1.0)
     fig.tight_layout()
@@ -111,12 +170,14 @@ def plot_poisoned(summary: pd.DataFrame, adversary: str, curves: pd.DataFrame | 
         levels = sorted(rows[param].unique())
         colors = dict(zip(levels, sns.color_palette("flare", len(levels))))
         for col, law in enumerate(laws):
-            ax = axes[row, col]
+            ax, notes = axes[row, col], []
             for level in levels:
                 for algorithm, ls in (("tron", "-"), ("sgd", "--")):
                     curve = rows[(rows["law"] == law) & (rows[param] == level) & (rows["algorithm"] == algorithm)]
                     ax.plot(curve["step"], curve["median"], color=colors[level], ls=ls, lw=1.1,
                             label=f"{_sym(param)} = {level:g}" if algorithm == "tron" else None)
+                    notes += _mark_divergence(ax, curve, f"{_sym(param)} = {level:g}, {ALGORITHM_NAMES[algorithm]}",
+                                              colors[level])
                 floor = _curve_value(curves, "A5 zero-mean floor", law=law, adversary=adversary,
                                      **{param: level, ("theta" if param == "beta" else "beta"): rows[
                                          "theta" if param == "beta" else "beta"].iloc[0]})
@@ -124,6 +185,7 @@ def plot_poisoned(summary: pd.DataFrame, adversary: str, curves: pd.DataFrame | 
                     ax.axhline(floor, color=colors[level], ls=":", lw=1.0)
             ax.set(yscale="log", xlabel="iteration $t$", ylabel=ERROR_LABEL,
                    title=f"{law}, {fixed}")
+            _note_divergence(ax, notes)
         axes[row, -1].legend(loc="center left", bbox_to_anchor=(1.02, 0.5),
                              title="solid Tron, dashed SGD,\ndotted (A5) floor")
     fig.suptitle(f"A3 - poisoned labels ({adversary} adversary): median error over seeds, "
@@ -156,10 +218,16 @@ def plot_tron_vs_sgd(rows: pd.DataFrame, seed: int = 0):
     for col, law in enumerate(laws):
         cell = data[data["law"] == law]
         one = cell[cell["seed"] == seed]
+        notes = []
         for algorithm in ("tron", "sgd"):
             curve = one[one["algorithm"] == algorithm]
             axes[0, col].plot(curve["step"], curve["error"], color=RUN_COLORS[(algorithm, "common")],
                               label=RUN_LABELS[(algorithm, "common")])
+            runs = cell[cell["algorithm"] == algorithm].groupby("seed")
+            fraction, first = runs["diverged"].any().mean(), runs["diverged_at"].min().min()
+            if fraction > 0:
+                notes.append(f"{ALGORITHM_NAMES[algorithm]}: {fraction:.0%}, from t = {first:.0f}")
+        _note_divergence(axes[0, col], notes)
         wide = cell.pivot_table(index=["step", "seed"], columns="algorithm", values="error").dropna()
         ratio = (wide["sgd"] / wide["tron"]).groupby("step")
         steps = np.array(list(ratio.groups))
@@ -176,6 +244,12 @@ def plot_tron_vs_sgd(rows: pd.DataFrame, seed: int = 0):
     fig.suptitle("A5 - Tron and SGD from the same start on the same mini-batches", y=1.0)
     fig.tight_layout()
     return fig
+
+
+def _plain_log_ticks(axis) -> None:
+    """Decade ticks labelled 1, 10, 0.1 ... and no labels on the minor ticks."""
+    axis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    axis.set_minor_formatter(matplotlib.ticker.NullFormatter())
 
 
 def _legend_below(fig, ax) -> None:
@@ -204,17 +278,19 @@ def plot_batch_scaling(summary: pd.DataFrame, curves: pd.DataFrame, epsilon: flo
             ax.plot(line["b"], line["value"] * line_factor, color="black",
                     label=r"$T(\epsilon, \delta, b)$, bound (A2), derived")
             ax.set(xscale="log", yscale="log", ylabel=name)
-            ax.xaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
+            _plain_log_ticks(ax.xaxis)
         axes[0, col].set_title(f"{law} (d = {cell['d'].iloc[0]})")
         axes[1, col].set_xlabel("mini-batch size $b$")
-    axes[0, 0].legend()
+    _legend_below(fig, axes[0, 0])
     fig.suptitle(f"A2 - Tron from $w_0 = 0$: steps to reach $\\|w_t - w^*\\| \\leq {epsilon:g}$ "
                  f"($\\delta$ = {delta:g}), step $\\eta^*(b)$", y=1.0)
     fig.tight_layout()
     return fig
 
 
-A4_STYLES = {"random_sign": ("o", "-"), "alternating": ("s", "-"), "aligned": ("^", "-")}
+# random_sign and alternating have the same floor: a large hollow marker keeps both visible
+A4_STYLES = {"random_sign": dict(marker="o", ms=9, mfc="none", mew=1.4), "alternating": dict(marker="s", ms=4),
+             "aligned": dict(marker="^", ms=5)}
 
 
 def plot_degradation(rows: pd.DataFrame, curves: pd.DataFrame):
@@ -233,20 +309,24 @@ def plot_degradation(rows: pd.DataFrame, curves: pd.DataFrame):
         for col, law in enumerate(laws):
             ax = axes[row, col]
             sel = late[(late["law"] == law) & np.isclose(late[fixed_key], fixed)].sort_values(param)
-            for adversary, (marker, _) in A4_STYLES.items():
+            for adversary, style in A4_STYLES.items():
                 data = sel[sel["adversary"] == adversary]
-                ax.plot(data[param], data["rms"], marker=marker, color=colors[adversary], lw=1.2, label=adversary)
+                ax.plot(data[param], data["rms"], color=colors[adversary], lw=1.2, label=adversary, **style)
                 bound = _scalar_curve(curves, "A4 poisoned bound", law, adversary, fixed_key, fixed, param)
                 ax.plot(bound[param], bound["value"], color=colors[adversary], ls="-.", lw=0.9)
             for name, ls, adversary in (("A5 zero-mean floor", "--", "random_sign"),
                                         ("A3 bias (exact limit)", ":", "aligned")):
                 line = _scalar_curve(curves, name, law, adversary, fixed_key, fixed, param)
                 ax.plot(line[param], line["value"], color="black", ls=ls, lw=1.1)
-            ax.set(xscale="log", yscale="log", xlabel=_sym(param),
-                   ylabel="late RMS error", title=f"{law}, {_sym(fixed_key)} = {fixed:g}")
+            ax.set(xlabel=_sym(param), ylabel="late RMS error", title=f"{law}, {_sym(fixed_key)} = {fixed:g}")
+            if _log_scales(ax, sel["rms"]):
+                _plain_log_ticks(ax.xaxis)
+                if param == "theta":  # a sweep within two decades: label the swept values
+                    ax.set_xticks(sorted(sel[param].unique()))
+            diverged = sel[~np.isfinite(sel["rms"]) & sel["reason"].str.contains("diverged")]
+            _note_divergence(ax, [f"{r.adversary}, {_sym(param)} = {getattr(r, param):g}"
+                                  for r in diverged.itertuples()])
     handles, labels = axes[0, 0].get_legend_handles_labels()
-    from matplotlib.lines import Line2D
-
     handles += [Line2D([], [], color="black", ls="--"), Line2D([], [], color="black", ls=":"),
                 Line2D([], [], color="grey", ls="-.")]
     labels += ["(A5) floor prediction, derived", "(A3) exact bias (aligned), derived", "(A4) upper bound, derived"]
@@ -255,6 +335,16 @@ def plot_degradation(rows: pd.DataFrame, curves: pd.DataFrame):
                  "magnitude", y=1.0)
     fig.tight_layout()
     return fig
+
+
+def _log_scales(ax, values: pd.Series) -> bool:
+    """Log-log, unless no value is finite (every run of the panel diverged): an empty log axis
+    cannot be drawn, so the panel stays linear, without ticks, and says why. True if log-log."""
+    if np.isfinite(values).any():
+        ax.set(xscale="log", yscale="log")
+        return True
+    ax.set(xticks=[], yticks=[])
+    return False
 
 
 def _cell_params(cell_id: str) -> dict:
@@ -269,3 +359,43 @@ def _scalar_curve(curves, name, law, adversary, fixed_key, fixed, param) -> pd.D
     sel = curves[(curves["curve"] == name) & (curves["law"] == law) & (curves["adversary"] == adversary)
                  & np.isclose(curves[fixed_key], fixed) & (curves[param] > 0)]
     return sel.sort_values(param)
+
+
+# What each figure reads: which input files, and the columns it needs from each kind.
+FIGURE_INPUTS = {"A1": ("summary", "curves"), "A2": ("summary", "curves"), "A3": ("summary", "curves"),
+                 "A4": ("rows", "curves"), "A5": ("cells",)}
+NEEDED_COLUMNS = {
+    "summary": ("law", "d", "b", "eta", "adversary", "beta", "theta", "algorithm", "start", "step", "median",
+                "q10", "q90", "diverged_fraction", "mean_error", "hit_median", "hit_quantile"),
+    "curves": ("law", "b", "adversary", "beta", "theta", "start", "curve", "step", "value"),
+    "rows": ("check", "cell", "observed", "reason"),
+}
+
+
+def draw(figure: str, out, *, adversary=None, epsilon=None, delta=None, **paths) -> list[Path]:
+    """Read the input files of `figure` (a bad file is a UserError naming it), draw the figure
+    and save it as `<out>.pdf` and `.png` with the provenance of its inputs."""
+    from .errors import UserError
+    from .io import read_table
+    from .provenance import PLOT_MODULES, inputs_config, stamp
+    from .summary import load_trajectories
+
+    tables, metas = {}, []
+    for kind in FIGURE_INPUTS[figure]:
+        if not paths.get(kind):
+            raise UserError(f"figure {figure} needs --{kind}")
+        if kind == "cells":
+            tables[kind] = load_trajectories(paths[kind], metas)
+            continue
+        table, meta = read_table(paths[kind], required=NEEDED_COLUMNS[kind])
+        tables[kind] = table.to_pandas()
+        metas.append(meta)
+    makers = {
+        "A1": lambda t: plot_realizable(t["summary"], t["curves"]),
+        "A2": lambda t: plot_batch_scaling(t["summary"], t["curves"], epsilon, delta),
+        "A3": lambda t: plot_poisoned(t["summary"], adversary, t["curves"]),
+        "A4": lambda t: plot_degradation(t["rows"], t["curves"]),
+        "A5": lambda t: plot_tron_vs_sgd(t["cells"]),
+    }
+    config = inputs_config(metas, figure=figure, adversary=adversary, epsilon=epsilon, delta=delta)
+    return save(makers[figure](tables), out, stamp(config, PLOT_MODULES))

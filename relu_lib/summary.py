@@ -11,11 +11,14 @@ CELL_COLUMNS = ("law", "d", "b", "adversary", "beta", "theta", "eta", "iteration
 GROUP = [*CELL_COLUMNS, "algorithm", "start", "step"]
 
 
-def load_trajectories(paths) -> pd.DataFrame:
-    """All rows of the given cell files, with the cell's parameters as columns."""
+def load_trajectories(paths, metas: list | None = None) -> pd.DataFrame:
+    """All rows of the given cell files, with the cell's parameters as columns (each file's
+    metadata is appended to `metas` if given)."""
     frames = []
     for path in paths:
         table, meta = read_table(path, required=TRAJECTORY_COLUMNS)
+        if metas is not None:
+            metas.append(meta)
         cell = meta["cell"]
         frame = table.to_pandas()
         frame["algorithm"] = frame["algorithm"].astype(str)
@@ -29,9 +32,22 @@ def load_trajectories(paths) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def write_summary(cell_paths, out) -> None:
+    """Summarize an experiment's cell files into one Parquet, with provenance."""
+    import pyarrow as pa
+
+    from .io import write_table
+    from .provenance import SUMMARY_MODULES, inputs_config, stamp
+
+    metas = []
+    table = pa.Table.from_pandas(summarize(load_trajectories(cell_paths, metas)), preserve_index=False)
+    write_table(out, table, {"cells": len(cell_paths), "provenance": stamp(inputs_config(metas), SUMMARY_MODULES)})
+
+
 def summarize(rows: pd.DataFrame) -> pd.DataFrame:
     """Per cell, run and checkpoint: median and 10/90 % quantiles of the error over the seeds
-    that did not diverge, the RMS error, the diverged fraction and the mean-iterate error."""
+    that did not diverge, the RMS error, the diverged fraction (and the run's first divergence
+    step) and the mean-iterate error."""
     ok = rows["error"].where(~rows["diverged"])
     rows = rows.assign(error=ok, error2=ok**2)
     grouped = rows.groupby(GROUP, sort=False, observed=True)  # keeps the config order
@@ -45,6 +61,9 @@ def summarize(rows: pd.DataFrame) -> pd.DataFrame:
         mean_error_se=("mean_error_se", "first"),
         seeds=("seed", "nunique"),
     ).reset_index()
+    # first step at which any seed of the run diverged (NaN if none): figures mark it
+    first = rows.groupby(GROUP[:-1], sort=False, observed=True)["diverged_at"].min().rename("diverged_first")
+    out = out.merge(first.reset_index(), on=GROUP[:-1], how="left")
     return out.merge(hitting_times(rows), on=GROUP[:-1], how="left")
 
 

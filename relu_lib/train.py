@@ -373,7 +373,8 @@ def train_to_parquet(spec: dict, consts: Constants, path) -> float:
     table = trajectory_table(RUNS, result.steps, result.error, result.mean_error, result.mean_error_se,
                              result.diverged_at, result.hit_step)
     constants = {k: v for k, v in consts.to_json().items() if k != "sigma"}
-    write_table(path, table, {"cell": spec, "eta": result.eta, "constants": constants,
+    write_table(path, table, {"cell": spec, "eta": result.eta, "iterations": int(result.steps[-1]),
+                              "constants": constants,
                               "w_star": result.w_star, "w_start": result.w_start,
                               "provenance": stamp(spec)})
     return compute

@@ -6,12 +6,16 @@ rule bound_table:
         BOUND_TABLES,
     output:
         markdown="figures/bound_checks.md",
+        html=report("figures/bound_checks.html", caption="../report/bound_checks.rst", category="Bound checks",
+                    labels={"table": "all verdicts"}),
         parquet="results/bounds/all_checks.parquet",
+    params:
+        code=CHECK_CODE,
     log:
         "logs/checks/bound_table.log",
     shell:
-        "{PYTHON} {SCRIPTS}/bound_table.py --markdown {output.markdown} --parquet {output.parquet} "
-        "{input} > {log} 2>&1"
+        "{PYTHON} {SCRIPTS}/bound_table.py --markdown {output.markdown} --html {output.html} "
+        "--parquet {output.parquet} {input} > {log} 2>&1"
 
 
 rule verdict_gate:

@@ -1,6 +1,6 @@
 # Paper A: law constants -> one train job per cell -> summary per experiment -> figures.
 
-A_ADVERSARIES = CONFIG["paper_a"]["experiments"].get("poisoning", {}).get("adversaries", [])
+A_ADVERSARIES = CONFIG.get("paper_a", {}).get("experiments", {}).get("poisoning", {}).get("adversaries", [])
 CHECKS = CONFIG["checks"]
 
 
@@ -33,7 +33,7 @@ rule law_constants:
         "results/constants/{law}.json",
     params:
         law=lambda w: json.dumps(CONFIG["laws"][w.law]),
-        samples=CONFIG["paper_a"]["moment_samples"],
+        samples=lambda w: CONFIG["paper_a"]["moment_samples"],
         seed=CONFIG["seed"],
         code=TRAINER_CODE,
     log:
@@ -77,6 +77,8 @@ rule summarize_a:
         "results/summary/{experiment}.parquet",
     wildcard_constraints:
         experiment="|".join(CELLS_A) or "no-paper-a-experiment",
+    params:
+        code=SUMMARY_CODE,
     log:
         "logs/summary/{experiment}.log",
     threads: 1
@@ -100,6 +102,7 @@ rule check_a:
         z=CHECKS["z"],
         epsilon=CHECKS["epsilon"],
         delta=CHECKS["delta"],
+        code=CHECK_CODE,
     log:
         "logs/checks/{experiment}.log",
     threads: 1
@@ -117,7 +120,11 @@ rule figure_a1:
         summary="results/summary/realizable.parquet",
         curves="results/curves/realizable.parquet",
     output:
-        multiext("figures/A1_realizable", ".pdf", ".png"),
+        pdf="figures/A1_realizable.pdf",
+        png=report("figures/A1_realizable.png", caption="../report/A1.rst", category="Paper A",
+                   subcategory="A1 realizable convergence", labels={"figure": "A1", "experiment": "realizable"}),
+    params:
+        code=PLOT_CODE,
     log:
         "logs/figures/A1.log",
     shell:
@@ -130,10 +137,13 @@ rule figure_a2:
         summary="results/summary/batch_scaling.parquet",
         curves="results/curves/batch_scaling.parquet",
     output:
-        multiext("figures/A2_batch_scaling", ".pdf", ".png"),
+        pdf="figures/A2_batch_scaling.pdf",
+        png=report("figures/A2_batch_scaling.png", caption="../report/A2.rst", category="Paper A",
+                   subcategory="A2 mini-batch scaling", labels={"figure": "A2", "experiment": "batch_scaling"}),
     params:
         epsilon=CHECKS["epsilon"],
         delta=CHECKS["delta"],
+        code=PLOT_CODE,
     log:
         "logs/figures/A2.log",
     shell:
@@ -146,7 +156,11 @@ rule figure_a3:
         summary="results/summary/poisoning.parquet",
         curves="results/curves/poisoning.parquet",
     output:
-        multiext("figures/A3_poisoned_{adversary}", ".pdf", ".png"),
+        pdf="figures/A3_poisoned_{adversary}.pdf",
+        png=report("figures/A3_poisoned_{adversary}.png", caption="../report/A3.rst", category="Paper A",
+                   subcategory="A3 poisoned trajectories", labels={"figure": "A3", "experiment": "poisoning", "adversary": "{adversary}"}),
+    params:
+        code=PLOT_CODE,
     log:
         "logs/figures/A3_{adversary}.log",
     shell:
@@ -159,7 +173,11 @@ rule figure_a4:
         rows="results/bounds/poisoning.parquet",
         curves="results/curves/poisoning.parquet",
     output:
-        multiext("figures/A4_degradation", ".pdf", ".png"),
+        pdf="figures/A4_degradation.pdf",
+        png=report("figures/A4_degradation.png", caption="../report/A4.rst", category="Paper A",
+                   subcategory="A4 graceful degradation", labels={"figure": "A4", "experiment": "poisoning"}),
+    params:
+        code=PLOT_CODE,
     log:
         "logs/figures/A4.log",
     shell:
@@ -171,7 +189,11 @@ rule figure_a5:
     input:
         lambda w: cell_files("realizable"),
     output:
-        multiext("figures/A5_tron_vs_sgd", ".pdf", ".png"),
+        pdf="figures/A5_tron_vs_sgd.pdf",
+        png=report("figures/A5_tron_vs_sgd.png", caption="../report/A5.rst", category="Paper A",
+                   subcategory="A5 Tron versus SGD", labels={"figure": "A5", "experiment": "realizable"}),
+    params:
+        code=PLOT_CODE,
     log:
         "logs/figures/A5.log",
     shell:

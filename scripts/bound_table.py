@@ -8,13 +8,14 @@ from relu_lib import cli
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--markdown", required=True, help="Markdown table to write")
+    parser.add_argument("--html", required=True, help="HTML page to write (for the report)")
     parser.add_argument("--parquet", required=True, help="Parquet of all rows to write")
     parser.add_argument("rows", nargs="+", help="per-experiment verdict rows Parquet files")
     args = parser.parse_args()
 
     from relu_lib.checks import write_bound_table
 
-    write_bound_table(args.rows, args.markdown, args.parquet)
+    write_bound_table(args.rows, args.markdown, args.html, args.parquet)
 
 
 if __name__ == "__main__":

@@ -19,21 +19,9 @@ def main():
     args = parser.parse_args()
 
     from relu_lib import plots
-    from relu_lib.io import read_table
-    from relu_lib.summary import load_trajectories
 
-    def table(path):
-        return read_table(path)[0].to_pandas() if path else None
-
-    summary, curves = table(args.summary), table(args.curves)
-    figures = {
-        "A1": lambda: plots.plot_realizable(summary, curves),
-        "A2": lambda: plots.plot_batch_scaling(summary, curves, args.epsilon, args.delta),
-        "A3": lambda: plots.plot_poisoned(summary, args.adversary, curves),
-        "A4": lambda: plots.plot_degradation(table(args.rows), curves),
-        "A5": lambda: plots.plot_tron_vs_sgd(load_trajectories(args.cells)),
-    }
-    plots.save(figures[args.figure](), args.out)
+    plots.draw(args.figure, args.out, adversary=args.adversary, epsilon=args.epsilon, delta=args.delta,
+               summary=args.summary, curves=args.curves, rows=args.rows, cells=args.cells)
 
 
 if __name__ == "__main__":

@@ -11,14 +11,9 @@ def main():
     parser.add_argument("cells", nargs="+", help="the experiment's cell Parquet files")
     args = parser.parse_args()
 
-    import pyarrow as pa
+    from relu_lib.summary import write_summary
 
-    from relu_lib.io import write_table
-    from relu_lib.provenance import stamp
-    from relu_lib.summary import load_trajectories, summarize
-
-    table = pa.Table.from_pandas(summarize(load_trajectories(args.cells)), preserve_index=False)
-    write_table(args.out, table, {"cells": len(args.cells), "provenance": stamp(sorted(args.cells))})
+    write_summary(args.cells, args.out)
 
 
 if __name__ == "__main__":

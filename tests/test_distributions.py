@@ -81,8 +81,10 @@ def test_isotropic_gaussian_lambda2_is_d_plus_2_sigma4():
     assert c.lambda1 == c.lambda3 == pytest.approx(9.0)
 
 
-def test_mixture_sigma_is_identity_plus_mu_mu():
+def test_mixture_constants():
+    """Sigma = I + mu mu^T; lambda2 = (m + d + 2) + (m + d + 4) m with m = ||mu||^2; E||x|| by Monte Carlo."""
     law = make_law(LAWS["mixture"])
     c = constants(law, 200_000, generator(9, "mix"))
     assert c.lambda1 == pytest.approx(1.0) and c.lambda3 == pytest.approx(1 + 2.0**2)
-    assert c.source["lambda2"] == "monte carlo" and c.se["lambda2"] > 0
+    assert c.lambda2 == pytest.approx((4 + 5 + 2) + (4 + 5 + 4) * 4)
+    assert c.source["e_norm"] == "monte carlo" and c.se["e_norm"] > 0
