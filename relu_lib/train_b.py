@@ -51,9 +51,12 @@ def check_n0(spec: dict, record: dict, path) -> None:
 
 
 def trajectory_table_b(result: dict, n: int) -> pa.Table:
-    """Tidy rows, one per observation model x trial ("seed") x step, same layout as paper A."""
-    frames = []
-    for model in MODELS:
+    """Tidy rows, one per observation model x trial ("seed") x step, same layout as paper A.
+    Built from NumPy buffers (io.arrow_column): pa.array would import pandas in every job."""
+    from .io import arrow_column, arrow_labels
+
+    columns = {key: [] for key in ("model", "seed", "step", "error", "diverged", "diverged_at")}
+    for k, model in enumerate(MODELS):
         errors = result[f"errors_{model}"]  # (T, K + 1)
         trials, length = errors.shape
         steps = np.arange(length)
@@ -61,17 +64,22 @@ def trajectory_table_b(result: dict, n: int) -> pa.Table:
         first_nan = np.where(nan.any(axis=1), nan.argmax(axis=1), -1)  # diverged: NaN from there on
         div_at = np.broadcast_to(first_nan[:, None], errors.shape)
         step = np.broadcast_to(steps[None, :], errors.shape)
-        frames.append(pa.table({
-            "observation": pa.array([model] * errors.size),
-            "seed": pa.array(np.broadcast_to(np.arange(trials)[:, None], errors.shape).ravel(), pa.int32()),
-            "step": pa.array(step.ravel(), pa.int64()),
-            "error": pa.array(errors.ravel(), pa.float64()),
-            "diverged": pa.array(((div_at >= 0) & (step >= div_at)).ravel()),
-            "diverged_at": pa.array(div_at.ravel(), pa.int64(), mask=(div_at < 0).ravel()),
-            "n": pa.array(np.full(errors.size, n), pa.int64()),
-        }))
-    table = pa.concat_tables(frames)
-    return table.set_column(0, "observation", table.column("observation").dictionary_encode())
+        columns["model"].append(np.full(errors.size, k, dtype=np.int32))
+        columns["seed"].append(np.broadcast_to(np.arange(trials)[:, None], errors.shape).ravel())
+        columns["step"].append(step.ravel())
+        columns["error"].append(errors.ravel())
+        columns["diverged"].append(((div_at >= 0) & (step >= div_at)).ravel())
+        columns["diverged_at"].append(div_at.ravel())
+    c = {key: np.concatenate(parts) for key, parts in columns.items()}
+    return pa.Table.from_arrays([
+        arrow_labels(list(MODELS), c["model"]),
+        arrow_column(c["seed"], pa.int32()),
+        arrow_column(c["step"], pa.int64()),
+        arrow_column(c["error"], pa.float64()),
+        arrow_column(c["diverged"], pa.bool_()),
+        arrow_column(c["diverged_at"], pa.int64(), valid=c["diverged_at"] >= 0),
+        arrow_column(np.full(c["error"].size, n), pa.int64()),
+    ], names=["observation", "seed", "step", "error", "diverged", "diverged_at", "n"])
 
 
 def run_cell_b(spec: dict, n0: dict) -> tuple[pa.Table, dict]:

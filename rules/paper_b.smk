@@ -70,6 +70,8 @@ rule train_b:
         code=PAPER_B_CODE,
     log:
         "logs/train/{experiment}/{cell}.log",
+    benchmark:
+        "benchmarks/train/{experiment}/{cell}.tsv"
     threads: 1
     resources:
         mem_mb=lambda w: cost.paper_b(b_cell_spec(w))["mem_mb"],

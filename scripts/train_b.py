@@ -13,9 +13,13 @@ def main():
     parser.add_argument("--out", required=True, help="Parquet file to write")
     args = parser.parse_args()
 
+    from time import perf_counter
+
     from relu_lib.train_b import train_to_parquet_b
 
+    start = perf_counter()
     train_to_parquet_b(json.loads(args.spec), args.n0, args.out)
+    print(f"compute_seconds={perf_counter() - start:.6f}")  # training and writing, read by benchmarks/run.py
 
 
 if __name__ == "__main__":
