@@ -30,7 +30,7 @@ from .seeding import generator, generators
 
 RUNS = (("tron", "zero"), ("tron", "common"), ("sgd", "common"))
 DIVERGED = 1e6  # an error this many times the problem's scale (||w*|| + ||w0|| + theta) is divergence
-CHUNK_FLOATS = 1 << 14  # inputs drawn per seed and per generator call: amortises the call, chunk stays in cache
+CHUNK_FLOATS = 1 << 12  # inputs drawn per seed and per generator call: amortises the call, chunk stays in cache
 BLOCK_FLOATS = 1 << 17  # iterate floats kept between two divergence / epsilon-hitting scans
 BIT_GENERATOR = np.random.SFC64  # of the per-seed input and attack streams
 
@@ -197,7 +197,6 @@ class _BatchedKernel(_Kernel):
         self.gated = slice(gated_rows[0], gated_rows[-1] + 1) if len(gated_rows) else slice(0, 0)
         assert gated_rows.tolist() == list(range(runs))[self.gated], "gated runs must be contiguous"
         self.off = np.empty((seeds, len(gated_rows), b), dtype=bool)
-        self.update = np.empty((seeds, runs + 1, d))
 
     def load(self, x, noise):
         self.x = x
@@ -206,7 +205,7 @@ class _BatchedKernel(_Kernel):
     def run(self, start, count, at):
         """Steps start .. start + count - 1 of the loaded chunk, from hist[at] to hist[at + count]."""
         pred, signal, inner, label, off, c = self.pred, self.signal, self.inner, self.label, self.off, self.c
-        both, resid, resid_runs, update = self.both, self.resid, self.resid_runs, self.update
+        both, resid, resid_runs = self.both, self.resid, self.resid_runs
         inner_gated, resid_gated = inner[:, self.gated], resid[:, self.gated]
         matmul, maximum, subtract, less_equal, copyto, multiply, add = (np.matmul, np.maximum, np.subtract,
                                                                          np.less_equal, np.copyto, np.multiply, np.add)
@@ -224,8 +223,8 @@ class _BatchedKernel(_Kernel):
             less_equal(inner_gated, 0.0, off)
             copyto(resid_gated, 0.0, where=off)
             multiply(resid, c, resid)
-            matmul(resid, x, update)
-            add(w, update, w_next)
+            matmul(resid, x, w_next)  # row A: 0, then + w*
+            add(w_next, w, w_next)
 
     def err2(self, lo, hi):
         """||w_j - w*||^2 for j in [lo, hi), shape (hi - lo, A, R)."""
