@@ -7,9 +7,10 @@ concerns the cell; `theory_curves` gives the predicted / bound values at every c
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 
 import numpy as np
 import pandas as pd
@@ -62,10 +63,11 @@ class Cell:
     def bias(self) -> tuple[np.ndarray, np.ndarray]:
         """c = E[alpha xi x] and its standard error."""
         s = self.spec
-        law = make_law(s["law"])
-        rng = generator(s["master_seed"], "bias", law.describe(), s["adversary"], s["beta"], s["theta"])
-        return theory.bias_vector(law, s["adversary"], s["beta"], s["theta"], np.asarray(self.meta["w_star"]),
-                                  BIAS_SAMPLES, rng)
+        if s["adversary"] != "aligned" or s["beta"] * s["theta"] == 0:
+            return np.zeros(s["law"]["d"]), np.zeros(s["law"]["d"])
+        unit, unit_se = _aligned_unit_bias(json.dumps(s["law"], sort_keys=True), tuple(self.meta["w_star"]),
+                                           s["master_seed"])
+        return s["beta"] * s["theta"] * unit, s["beta"] * s["theta"] * unit_se
 
     @cached_property
     def offset(self) -> np.ndarray:
@@ -94,6 +96,15 @@ class Cell:
 
     def tron_starts(self) -> tuple[str, ...]:
         return ("common",) if self.attacked else ("zero", "common")
+
+
+@cache
+def _aligned_unit_bias(law_json: str, w_star: tuple, master_seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """E[sign(<v, x>) x] (c of the aligned attack at beta = theta = 1) and its standard error:
+    one Monte Carlo estimate per law and w*, scaled by beta theta in every cell."""
+    law = make_law(json.loads(law_json))
+    rng = generator(master_seed, "bias", law.describe())
+    return theory.bias_vector(law, "aligned", 1.0, 1.0, np.asarray(w_star), BIAS_SAMPLES, rng)
 
 
 def spread(steps: np.ndarray, count: int = 3) -> np.ndarray:
