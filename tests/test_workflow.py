@@ -52,10 +52,10 @@ def test_a_config_with_one_paper_plans_only_its_jobs(tmp_path, paper):
     assert ("train_a" in counts) == (paper == "paper_b") and ("train_b" in counts) == (paper == "paper_a")
 
 
-def smoke_cells():
+def smoke_cells(expand=relu_config.paper_a_cells):
+    """(experiment, cell id, spec) of every cell of the tiny config, for one paper's expansion."""
     config = relu_config.load(yaml.safe_load(SMOKE_CONFIG.read_text()))
-    return [(exp, cell, spec) for exp, cells in relu_config.paper_a_cells(config).items()
-            for cell, spec in cells.items()]
+    return [(exp, cell, spec) for exp, cells in expand(config).items() for cell, spec in cells.items()]
 
 
 @pytest.mark.parametrize("experiment,cell,spec", smoke_cells(), ids=[f"{e}/{c}" for e, c, _ in smoke_cells()])
@@ -101,9 +101,7 @@ def test_figures_are_written(smoke_run, name):
 
 
 def smoke_cells_b():
-    config = relu_config.load(yaml.safe_load(SMOKE_CONFIG.read_text()))
-    return [(exp, cell, spec) for exp, cells in relu_config.paper_b_cells(config).items()
-            for cell, spec in cells.items()]
+    return smoke_cells(relu_config.paper_b_cells)
 
 
 @pytest.mark.parametrize("experiment,cell,spec", smoke_cells_b(), ids=[f"{e}/{c}" for e, c, _ in smoke_cells_b()])
