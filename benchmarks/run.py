@@ -434,7 +434,7 @@ def machine() -> dict:
                 model = line.split(":", 1)[1].strip()
                 break
     return {"cpu": model, "nproc": os.cpu_count(), "python": platform.python_version(), "numpy": np.__version__,
-            "platform": platform.platform(), "relu_lib": str(Path(train.__file__).parent),
+            "platform": platform.platform(), "relu_lib": os.path.relpath(Path(train.__file__).parent, REPO),
             "load_at_start": load()}
 
 

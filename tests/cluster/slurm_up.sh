@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Bring up a single-node SLURM cluster with slurmdbd accounting, by hand (no
-# systemd), for the cluster tests. Adapted from /work/shared/spec/
-# slurm-single-node-up.sh. Run as root on Debian 12.
+# systemd), for the cluster tests. Adapted from the verified recipe in the shared
+# spec (slurm-single-node-up.sh). Run as root on Debian 12.
 #
 #   tests/cluster/slurm_up.sh       # then: source "$RELU_SLURM_STATE/env"
 #
