@@ -298,8 +298,12 @@ def check_cell(cell: Cell, settings: Settings) -> list[CheckRow]:
     return [r for check in CHECKS for r in check(cell, settings)]
 
 
-def theory_curves(cell: Cell, settings: Settings) -> pd.DataFrame:
-    """The theory drawn in the figures, in error units (square roots of second-moment bounds)."""
+SCALAR_CURVES = ("A4 poisoned bound", "A5 zero-mean floor", "A3 bias (exact limit)")
+
+
+def theory_curves(cell: Cell, settings: Settings, rows: list[CheckRow]) -> pd.DataFrame:
+    """The theory drawn in the figures, in error units (square roots of second-moment bounds);
+    the late-time values are the predictions of the cell's verdict `rows`, not computed again."""
     s, steps, frames = cell.spec, cell.steps, []
 
     def add(curve, start, values, at=None):
@@ -320,11 +324,10 @@ def theory_curves(cell: Cell, settings: Settings) -> pd.DataFrame:
                                                  initial_sq)
                 add("T(eps, delta)", start, [t], at=[np.nan])
     if cell.attacked:
-        for check in (a4_poisoned_bound, a5_floor, a3_bias):
-            for r_ in check(cell, settings):
-                if r_.verdict != "not_applicable" and r_.check != "A3 bias bound":
-                    value = r_.predicted if r_.check.startswith("A3") else math.sqrt(r_.predicted)
-                    add(r_.check, "common", [value], at=[np.nan])
+        for r_ in rows:
+            if r_.check in SCALAR_CURVES and r_.verdict != "not_applicable":
+                value = r_.predicted if r_.check.startswith("A3") else math.sqrt(r_.predicted)
+                add(r_.check, "common", [value], at=[np.nan])
     return pd.concat(frames, ignore_index=True)
 
 
@@ -377,8 +380,9 @@ def check_experiment(experiment: str, cell_paths, constants_paths, settings: Set
     for path in cell_paths:
         cell = load_cell(experiment, path, constants)
         metas.append(cell.meta)
-        rows += check_cell(cell, settings)
-        curves.append(theory_curves(cell, settings))
+        cell_rows = check_cell(cell, settings)
+        rows += cell_rows
+        curves.append(theory_curves(cell, settings, cell_rows))
     frame = to_frame(rows)
     config = inputs_config(metas, z=settings.z, epsilon=settings.epsilon, delta=settings.delta)
     meta = {"experiment": experiment, "z": settings.z, "provenance": stamp(config, CHECK_MODULES)}
