@@ -4,4 +4,4 @@ All logic of the pipeline lives here; the Snakefile and scripts/ only wire it up
 This package never imports snakemake.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

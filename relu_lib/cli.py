@@ -12,7 +12,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 def run(main) -> None:
     """Call `main()`; a UserError becomes `error: <message>` on stderr and exit status 2."""
-    from .errors import UserError
+    from relu_lib.errors import UserError
 
     try:
         main()

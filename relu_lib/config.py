@@ -7,123 +7,90 @@ names, so adding a law is one class and one registry line. Every error names the
 
 from __future__ import annotations
 
-import itertools
 import json
 import math
+import os
 from functools import cache
 from pathlib import Path
 
 import jsonschema
 import yaml
 
-from .attacks import ADVERSARIES
-from .distributions import FAMILIES
-from .errors import UserError
-from .projections import PROJECTIONS
+from relu_lib.errors import UserError
+from relu_lib.paper_a import grid as paper_a_grid
+from relu_lib.paper_b import grid as paper_b_grid
 
 SCHEMA_PATH = Path(__file__).with_name("config_schema.json")
-NO_ATTACK = [{"beta": [0], "theta": [0]}]
+# The papers this pipeline knows: each grid module validates its part of the config and expands it into
+# cells. A third paper is one more line here (and its grid module).
+PAPERS = {"paper_a": paper_a_grid, "paper_b": paper_b_grid}
 
 
 @cache
 def schema() -> dict:
-    """The config schema, with the allowed law families and adversaries from the registries."""
+    """The config schema, with the names each paper's registries allow filled in."""
     out = json.loads(SCHEMA_PATH.read_text())
-    out["$defs"]["law"]["properties"]["family"]["enum"] = sorted(FAMILIES)
-    out["$defs"]["experiment_a"]["properties"]["adversaries"]["items"]["enum"] = sorted(ADVERSARIES)
-    out["$defs"]["experiment_b"]["properties"]["constraints"]["items"]["enum"] = sorted(PROJECTIONS)
+    for grid in PAPERS.values():
+        grid.fill_schema(out)
     return out
 
 
-def read_yaml(path) -> dict:
-    try:
-        data = yaml.safe_load(Path(path).read_text())
-    except (OSError, yaml.YAMLError) as exc:
-        raise UserError(f"{path}: cannot read the config ({exc})") from None
-    if not isinstance(data, dict):
-        raise UserError(f"{path}: the config must be a mapping of keys to values")
-    return data
+def _is_integer(_, value) -> bool:
+    # JSON Schema calls 8.0 an integer; a count written 8.0 is a typo that later breaks range() or argparse.
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(_, value) -> bool:
+    # jsonschema's bounds are false for NaN and +inf has no upper bound: a number must be finite to be one.
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+VALIDATOR = jsonschema.validators.extend(
+    jsonschema.Draft202012Validator,
+    type_checker=jsonschema.Draft202012Validator.TYPE_CHECKER.redefine_many(
+        {"integer": _is_integer, "number": _is_number}
+    ),
+)
 
 
 def validate(config: dict) -> dict:
-    """Check `config` against the schema and the cross-key rules; return it unchanged."""
-    errors = sorted(jsonschema.Draft202012Validator(schema()).iter_errors(config), key=_error_order)
+    """Check `config` against the schema and every paper's cross-key rules; return it unchanged."""
+    errors = sorted(VALIDATOR(schema()).iter_errors(config), key=_error_order)
     if errors:
         raise UserError(_describe(errors[0]))
-    if "paper_a" not in config and "paper_b" not in config:
-        raise UserError("missing key 'paper_a' or 'paper_b': the config must define at least one paper's "
-                        "experiments; allowed keys: paper_a, paper_b")
-    for name, law in config["laws"].items():
-        _check_law(name, law)
-    for exp_name, exp in config.get("paper_a", {}).get("experiments", {}).items():
-        _check_experiment(f"paper_a.experiments.{exp_name}", exp, config["laws"])
-    for exp_name, exp in config.get("paper_b", {}).get("experiments", {}).items():
-        _check_experiment_b(f"paper_b.experiments.{exp_name}", exp)
+    if not PAPERS.keys() & config.keys():
+        raise UserError(
+            f"missing key {' or '.join(map(repr, PAPERS))}: the config must define at least one "
+            f"paper's experiments; allowed keys: {', '.join(PAPERS)}"
+        )
+    for grid in PAPERS.values():
+        grid.validate(config)
+    check_limits(config)
     return config
 
 
-def _check_law(name: str, law: dict) -> None:
-    key = f"laws.{name}"
-    params = FAMILIES[law["family"]].params
-    allowed = {"family", "d", "eta", *params}
-    for extra in sorted(set(law) - allowed):
-        raise UserError(f"unknown key '{key}.{extra}' for family {law['family']}; allowed keys: {', '.join(sorted(allowed))}")
-    for missing in params:
-        if missing not in law:
-            raise UserError(f"missing key '{key}.{missing}'; required keys of family {law['family']}: "
-                            f"{', '.join(['family', 'd', *params])}")
-    if law["family"] == "student_t":
-        if law["nu"] <= 2:
-            raise UserError(f"'{key}.nu' = {law['nu']}: Student-t needs nu > 2 for a finite second moment "
-                            "(Sigma must exist); allowed values: nu > 2")
-        if law["nu"] <= 4 and "eta" not in law:
-            raise UserError(f"missing key '{key}.eta': with nu = {law['nu']} <= 4 the fourth moment is infinite, "
-                            "so the theory step eta*(b) is undefined; allowed values: nu > 4, or an explicit "
-                            "step eta > 0")
-    if law["family"] == "mixture" and law["d"] < 2:
-        raise UserError(f"'{key}.d' = {law['d']}: the mixture law is anisotropic only for d >= 2; allowed values: d >= 2")
+def limits(config: dict) -> dict:
+    """The resource limits of one job: the config's `limits`, else this machine's memory and 24 h."""
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+    return {"max_mem_mb": memory, "max_runtime_min": 24 * 60, **config.get("limits", {})}
 
 
-def _check_experiment(key: str, exp: dict, laws: dict) -> None:
-    for i, name in enumerate(exp["laws"]):
-        if name not in laws:
-            raise UserError(f"'{key}.laws[{i}]' = '{name}' is not a law defined under 'laws'; "
-                            f"allowed values: {', '.join(laws)}")
-    if exp["iterations"] == "auto":
-        for needed in ("iterations_factor", "max_iterations"):
-            if needed not in exp:
-                raise UserError(f"missing key '{key}.{needed}'; iterations = auto requires the keys "
-                                "iterations_factor and max_iterations")
-        for i, name in enumerate(exp["laws"]):
-            if "eta" in laws[name]:
-                raise UserError(f"'{key}.laws[{i}]' = '{name}' sets an explicit eta, so T(epsilon, delta, b) is "
-                                "undefined and iterations = auto cannot size the run; allowed values: laws without "
-                                "eta, or give a number of iterations")
-    adversaries = exp.get("adversaries", ["none"])
-    attacks = exp.get("attacks", NO_ATTACK)
-    attacked = any(v > 0 for block in attacks for v in block["beta"] + block["theta"])
-    if "none" in adversaries and attacked:
-        raise UserError(f"'{key}.adversaries' contains 'none' but '{key}.attacks' has beta or theta > 0; "
-                        "allowed values: adversaries without 'none' (put the unattacked cells in an experiment "
-                        "without attacks)")
+LIMITED = (("max_mem_mb", "mem_mb", "MB of memory"), ("max_runtime_min", "runtime", "minutes"))
 
 
-def _check_experiment_b(key: str, exp: dict) -> None:
-    for i, size in enumerate(exp["sizes"]):
-        if size["s"] > size["d"]:
-            raise UserError(f"'{key}.sizes[{i}].s' = {size['s']} is larger than '{key}.sizes[{i}].d' = {size['d']}: "
-                            "w* has at most d non-zero entries; allowed values: 1 <= s <= d")
-    if ("n" in exp) == ("ratios" in exp):
-        raise UserError(f"'{key}': give exactly one of 'n' (absolute sample sizes) and 'ratios' "
-                        "(sample sizes as multiples n/n0 of the sample complexity n0)")
-    if "ratios" in exp:
-        ids = {}
-        for i, ratio in enumerate(exp["ratios"]):
-            name = _fmt(float(ratio))
-            if name in ids:
-                raise UserError(f"'{key}.ratios[{i}]' = {ratio} and '{key}.ratios[{ids[name]}]' name the same "
-                                f"cell (ratio={name}); allowed values: ratios distinct to 6 significant digits")
-            ids[name] = i
+def check_limits(config: dict) -> None:
+    """Every job's declared cost (each paper's cost model) against `limits`: an oversized job is a config
+    error before any job starts, instead of a scheduler kill (or a 35-day run) later."""
+    bounds = limits(config)
+    for grid in PAPERS.values():
+        for job, cost in grid.job_costs(config):
+            for limit, resource, unit in LIMITED:
+                if cost[resource] > bounds[limit]:
+                    raise UserError(
+                        f"{job} is estimated to need {cost[resource]} {unit}, more than "
+                        f"'limits.{limit}' = {bounds[limit]}; allowed values: jobs within the limits "
+                        f"(shrink the cell, or raise 'limits.{limit}' if the machine allows)"
+                    )
 
 
 def _error_order(error):
@@ -141,17 +108,33 @@ def _describe(error: jsonschema.ValidationError) -> str:
         missing = error.message.split("'")[1]
         return f"missing key '{key + '.' if key else ''}{missing}'; required keys: {', '.join(error.validator_value)}"
     if "propertyNames" in error.schema_path:
-        return (f"'{key}': the name {error.instance!r} is not allowed; allowed names: lower_case_with_underscores "
-                f"({error.validator_value})")
-    if error.validator in ("anyOf", "enum"):
+        return (
+            f"'{key}': the name {_short(error.instance)} is not allowed; allowed names: "
+            "lower_case_with_underscores, at most 64 characters (a law name is part of every result path)"
+        )
+    if isinstance(error.instance, float) and not math.isfinite(error.instance):
+        problem = "is not a finite number"
+    elif isinstance(error.instance, float) and _wants_integer(error.schema):
+        problem = "must be an integer (write it without a decimal point)"
+    elif error.validator in ("anyOf", "enum"):
         problem = "is not allowed"
     else:
         problem = error.message.replace(repr(error.instance), "", 1).strip() or "is not allowed"
     return f"'{key}' = {_short(error.instance)} {problem}; allowed values: {_allowed(error.schema)}"
 
 
-TYPE_NAMES = {"integer": "an integer", "number": "a number", "string": "a string", "boolean": "true or false",
-              "array": "a list", "object": "a mapping"}
+def _wants_integer(schema: dict) -> bool:
+    return schema.get("type") == "integer" or any(_wants_integer(o) for o in schema.get("anyOf", ()))
+
+
+TYPE_NAMES = {
+    "integer": "an integer",
+    "number": "a finite number",
+    "string": "a string",
+    "boolean": "true or false",
+    "array": "a list",
+    "object": "a mapping",
+}
 BOUNDS = (("minimum", ">="), ("exclusiveMinimum", ">"), ("maximum", "<="), ("exclusiveMaximum", "<"))
 
 
@@ -164,8 +147,16 @@ def _allowed(schema: dict) -> str:
     if "enum" in schema:
         return ", ".join(map(str, schema["enum"]))
     if schema.get("type") == "array":
-        return " ".join(w for w in ("a", "non-empty" * bool(schema.get("minItems")), "list",
-                                    "without duplicates" * bool(schema.get("uniqueItems"))) if w)
+        return " ".join(
+            w
+            for w in (
+                "a",
+                "non-empty" * bool(schema.get("minItems")),
+                "list",
+                "without duplicates" * bool(schema.get("uniqueItems")),
+            )
+            if w
+        )
     if schema.get("type") == "object" and schema.get("minProperties"):
         return "a mapping with at least one entry"
     bounds = " and ".join(f"{op} {schema[name]}" for name, op in BOUNDS if name in schema)
@@ -191,95 +182,70 @@ def load(config: dict) -> dict:
     return validate(config)
 
 
-def cell_id(**params) -> str:
-    """Hive-style relative path of a cell: key=value segments in the given order."""
-    return "/".join(f"{k}={_fmt(v)}" for k, v in params.items())
+def cells(config: dict) -> dict[str, dict[str, dict[str, dict]]]:
+    """{paper: {experiment: {cell id: cell spec}}} of a validated config (empty for an absent paper)."""
+    return {paper: grid.cells(config) for paper, grid in PAPERS.items()}
 
 
-def parse_cell_id(cell: str) -> dict:
-    """Inverse of `cell_id`: {key: value} with numbers as int or float."""
-    out = {}
-    for part in cell.split("/"):
-        key, _, text = part.partition("=")
-        try:
-            out[key] = int(text)
-        except ValueError:
-            try:
-                out[key] = float(text)
-            except ValueError:
-                out[key] = text
-    return out
+class _StrictLoader(yaml.SafeLoader):
+    """A YAML loader that refuses a key given twice in one mapping (PyYAML keeps the last silently)."""
 
 
-def _fmt(value) -> str:
-    if isinstance(value, float):
-        return f"{value:g}" if math.isfinite(value) else str(value)
-    return str(value)
-
-
-def paper_a_cells(config: dict) -> dict[str, dict[str, dict]]:
-    """{experiment: {cell id: cell spec}} for paper A; a spec is everything the trainer needs."""
-    if "paper_a" not in config:
-        return {}
-    pa = config["paper_a"]
-    out = {}
-    for exp_name, exp in pa["experiments"].items():
-        cells = {}
-        for law_name, b, adversary in itertools.product(exp["laws"], exp["batch_sizes"], exp.get("adversaries", ["none"])):
-            for beta, theta in _attack_points(exp.get("attacks", NO_ATTACK)):
-                law = config["laws"][law_name]
-                spec = {
-                    "experiment": exp_name, "law_name": law_name,
-                    "law": {k: v for k, v in law.items() if k != "eta"},
-                    "b": b, "adversary": adversary, "beta": float(beta), "theta": float(theta),
-                    "iterations": exp["iterations"], "seeds": exp["seeds"], "checkpoints": exp["checkpoints"],
-                    "master_seed": config["seed"], "step_factor": exp.get("step_factor", pa["step_factor"]),
-                    "eta": law.get("eta"), "w_star_norm": pa["w_star_norm"], "start_norm": pa["start_norm"],
-                    "epsilon": config["checks"]["epsilon"], "delta": config["checks"]["delta"],
-                }
-                if exp["iterations"] == "auto":
-                    spec.update(iterations_factor=exp["iterations_factor"], max_iterations=exp["max_iterations"])
-                cells[cell_id(law=law_name, b=b, adv=adversary, beta=float(beta), theta=float(theta))] = spec
-        out[exp_name] = cells
-    return out
-
-
-def paper_b_cells(config: dict) -> dict[str, dict[str, dict]]:
-    """{experiment: {cell id: cell spec}} for paper B (MATH.md Part B).
-
-    A cell is constraint x (s, d) x sample size. The sample size is either absolute (key `n`,
-    cell id `.../samples=625`) or a multiple of n0 (key `ratios`, cell id `.../ratio=2`); in the
-    second case the train job computes n = round(ratio * n0) from the n0 rule's output, so the
-    Monte Carlo n0 never runs while the DAG is built.
-    """
-    if "paper_b" not in config:
-        return {}
-    out = {}
-    for exp_name, exp in config["paper_b"]["experiments"].items():
-        cells = {}
-        sizes = [(size["s"], size["d"]) for size in exp["sizes"]]
-        points = [("samples", int(n)) for n in exp.get("n", [])] + [("ratio", float(r)) for r in exp.get("ratios", [])]
-        for constraint, (s, d), (kind, value) in itertools.product(exp["constraints"], sizes, points):
-            spec = {
-                "experiment": exp_name, "constraint": constraint, "s": s, "d": d,
-                "n": value if kind == "samples" else None, "ratio": value if kind == "ratio" else None,
-                "trials": exp["trials"], "iterations": exp["iterations"], "master_seed": config["seed"],
-            }
-            cells[paper_b_cell_id(spec)] = spec
-        out[exp_name] = cells
-    return out
-
-
-def paper_b_cell_id(spec: dict) -> str:
-    """constraint=l0/s=20/d=1000/ratio=2 (a multiple of n0) or .../samples=625 (an absolute n)."""
-    point = {"samples": int(spec["n"])} if spec.get("n") is not None else {"ratio": float(spec["ratio"])}
-    return cell_id(constraint=spec["constraint"], s=spec["s"], d=spec["d"], **point)
-
-
-def _attack_points(blocks) -> list[tuple[float, float]]:
-    """The union of the beta x theta products of every attack block, in first-seen order."""
+def _construct_mapping(loader, node, deep=False):
     seen = {}
-    for block in blocks:
-        for point in itertools.product(block["beta"], block["theta"]):
-            seen.setdefault((float(point[0]), float(point[1])), None)
-    return list(seen)
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise UserError(
+                f"duplicate key '{key}' (line {seen[key] + 1} and line {key_node.start_mark.line + 1}); "
+                "allowed values: each key once per mapping"
+            )
+        seen[key] = key_node.start_mark.line
+    return yaml.SafeLoader.construct_mapping(loader, node, deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def check_config_file(path) -> None:
+    """Read one config file as Snakemake will (UTF-8, JSON or YAML), but strictly: unreadable, not UTF-8,
+    invalid YAML or a duplicate key is a UserError naming the file. Snakemake itself loads the file."""
+    try:
+        text = Path(path).read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise UserError(
+            f"config file {path}: cannot be read ({exc.strerror}); allowed values: a readable file"
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise UserError(
+            f"config file {path}: byte {exc.start} is not UTF-8; allowed values: a UTF-8 text file"
+        ) from None
+    try:
+        yaml.load(text, Loader=_StrictLoader)
+    except UserError as exc:
+        raise UserError(f"config file {path}: {exc}") from None
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        line = f" at line {where.line + 1}" if where else ""
+        raise UserError(
+            f"config file {path}: not valid YAML{line} ({getattr(exc, 'problem', exc)}); "
+            "allowed values: a YAML or JSON mapping"
+        ) from None
+
+
+def check_config_files(default: str, cli_files) -> None:
+    """The Snakefile's default config file (if present, or if no --configfile replaces it) and every
+    --configfile, before Snakemake merges them (it keeps the last of duplicate keys)."""
+    files = [default] if Path(default).exists() or not cli_files else []
+    for path in [*files, *cli_files]:
+        check_config_file(path)
+
+
+def preflight(default: str, cli_files) -> None:
+    """check_config_files for the Snakefile: a bad file ends the run with one `config error:` line."""
+    import sys
+
+    try:
+        check_config_files(default, [str(f) for f in cli_files or ()])
+    except UserError as exc:
+        sys.exit(f"config error: {exc}")

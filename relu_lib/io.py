@@ -1,8 +1,16 @@
-"""Parquet files of the pipeline: tidy columns, JSON metadata, atomic writes, clear read errors."""
+"""Parquet files of the pipeline: tidy columns, JSON metadata, atomic writes, checksums, clear read errors.
+
+Integrity: every Parquet file carries Parquet page checksums (CRC32, verified by pyarrow on read) and,
+in its footer, a sha256 of everything before the footer plus the relu_repro metadata; every JSON file
+carries a sha256 of its canonical content. Every reader here verifies them and names the file on a
+mismatch; `verify` is the cheap whole-file check the workflow runs on existing outputs at start-up.
+"""
 
 from __future__ import annotations
 
+import errno
 import glob
+import hashlib
 import json
 import os
 import tempfile
@@ -13,19 +21,51 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .errors import UserError
+from relu_lib.errors import UserError
 
 META_KEY = b"relu_repro"
+DIGEST_KEY = b"relu_repro_sha256"  # sha256 of the bytes before the footer, then of the relu_repro metadata
+JSON_DIGEST = "content_sha256"  # sha256 of the JSON file's other keys, canonically serialised
 TMP_PREFIX, TMP_SUFFIX = ".", ".tmp"  # hidden: pyarrow datasets skip names starting with "."
 
 
 def write_table(path, table: pa.Table, metadata: dict) -> None:
-    """Write `table` with `metadata` (JSON under the key relu_repro) to `path`, atomically."""
+    """Write `table` with `metadata` (JSON under the key relu_repro) and its checksums to `path`, atomically.
+
+    The data pages come before the footer and do not depend on it, so the file is serialised once
+    without the digest, hashed, and serialised again with the digest in the footer."""
     schema_meta = dict(table.schema.metadata or {})
     schema_meta[META_KEY] = json.dumps(metadata, sort_keys=True, default=_json_default).encode()
-    table = table.replace_schema_metadata(schema_meta)
+    draft = _parquet_bytes(table.replace_schema_metadata(schema_meta))
+    schema_meta[DIGEST_KEY] = _digest(draft[: _data_end(draft)], schema_meta[META_KEY]).encode()
+    final = _parquet_bytes(table.replace_schema_metadata(schema_meta))
+    if final[: _data_end(final)] != draft[: _data_end(draft)]:
+        raise RuntimeError(f"{path}: Parquet data pages depend on the footer; the checksum scheme needs rethinking")
     with atomic_output(path) as handle:
-        pq.write_table(table, handle, compression="zstd")
+        handle.write(final)
+
+
+def _parquet_bytes(table: pa.Table) -> bytes:
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="zstd", write_page_checksum=True)
+    return sink.getvalue().to_pybytes()
+
+
+def _data_end(data: bytes) -> int:
+    """Where the footer starts: a Parquet file ends with <footer><4-byte footer length>PAR1."""
+    if len(data) < 12 or data[:4] != b"PAR1" or data[-4:] != b"PAR1":
+        raise ValueError("not a Parquet file (magic bytes missing: truncated?)")
+    end = len(data) - 8 - int.from_bytes(data[-8:-4], "little")
+    if end < 4:
+        raise ValueError("footer length out of range (truncated?)")
+    return end
+
+
+def _digest(*parts: bytes) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part)
+    return h.hexdigest()
 
 
 @contextmanager
@@ -48,46 +88,19 @@ def atomic_output(path, mode: str = "wb"):
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            # the temporary file is gone and `path` untouched: one line, not a traceback
+            raise UserError(
+                f"{path}: not written, the disk is full ({exc.strerror}); nothing was changed, free space and rerun"
+            ) from None
         raise
 
 
 def write_text(path, text: str) -> None:
     with atomic_output(path, "w") as handle:
         handle.write(text)
-
-
-TRAJECTORY_COLUMNS = ("algorithm", "start", "seed", "step", "error", "diverged", "diverged_at",
-                      "hit_step", "mean_error", "mean_error_se")
-
-
-def trajectory_table(runs, steps, error, mean_error, mean_error_se, diverged_at, hit_step) -> pa.Table:
-    """Tidy rows, one per run x seed x checkpoint step (paper A).
-
-    `mean_error` (||mean over seeds of w_t - w*||) and its standard error belong to a run and a
-    step; they repeat on the rows of every seed of that run. `diverged_at` and `hit_step` (first
-    step with error <= epsilon) belong to a run and a seed; null when it never happened.
-    Columns are built from their NumPy buffers: pa.array would import pandas (~0.4 s per job).
-    """
-    k, a, r = error.shape
-    step = np.broadcast_to(steps[:, None, None], (k, a, r))
-    run = np.broadcast_to(np.arange(a, dtype=np.int32)[None, :, None], (k, a, r)).ravel()
-    seed = np.broadcast_to(np.arange(r, dtype=np.int32)[None, None, :], (k, a, r))
-    div_at = np.broadcast_to(diverged_at[None], (k, a, r))
-    hits = np.broadcast_to(hit_step[None], (k, a, r)).ravel()
-    return pa.Table.from_arrays([
-        arrow_labels([name for name, _ in runs], run),
-        arrow_labels([start for _, start in runs], run),
-        arrow_column(seed, pa.int32()),
-        arrow_column(step, pa.int64()),
-        arrow_column(error, pa.float64()),
-        arrow_column((div_at >= 0) & (div_at <= step), pa.bool_()),
-        arrow_column(div_at, pa.int64(), valid=div_at >= 0),
-        arrow_column(hits, pa.int64(), valid=hits >= 0),
-        arrow_column(np.broadcast_to(mean_error[:, :, None], (k, a, r)), pa.float64()),
-        arrow_column(np.broadcast_to(mean_error_se[:, :, None], (k, a, r)), pa.float64()),
-    ], names=list(TRAJECTORY_COLUMNS))
 
 
 def arrow_column(values, type_: pa.DataType, valid=None) -> pa.Array:
@@ -109,48 +122,84 @@ def arrow_labels(names: list[str], codes: np.ndarray) -> pa.Array:
     remap = np.array([unique.index(name) for name in names], dtype=np.int32)
     text = [name.encode() for name in unique]
     offsets = np.cumsum([0] + [len(t) for t in text], dtype=np.int32)
-    dictionary = pa.Array.from_buffers(pa.string(), len(unique), [None, pa.py_buffer(offsets),
-                                                                   pa.py_buffer(b"".join(text))])
+    dictionary = pa.Array.from_buffers(
+        pa.string(), len(unique), [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(text))]
+    )
     return pa.DictionaryArray.from_arrays(arrow_column(remap[codes], pa.int32()), dictionary)
 
 
 def read_table(path, required: tuple[str, ...] = ()) -> tuple[pa.Table, dict]:
-    """Read a pipeline Parquet file and its metadata; a foreign or corrupt file is a UserError."""
+    """Read a pipeline Parquet file and its metadata, checksums verified; a foreign or corrupt file is a UserError."""
+    data, meta = _verified_parquet(path)
     try:
-        table = pq.read_table(path)
+        table = pq.read_table(pa.BufferReader(data), page_checksum_verification=True)
     except (OSError, pa.ArrowException) as exc:
         raise UserError(f"{path}: not a readable Parquet file ({exc})") from None
-    raw = (table.schema.metadata or {}).get(META_KEY)
-    if raw is None:
-        raise UserError(f"{path}: not written by relu-repro (no '{META_KEY.decode()}' metadata)")
     missing = [c for c in required if c not in table.column_names]
     if missing:
         raise UserError(f"{path}: missing column(s) {', '.join(missing)}")
-    return table, json.loads(raw)
+    return table, meta
 
 
 def read_metadata(path) -> dict:
-    """The relu_repro metadata of a pipeline Parquet file, without reading its rows."""
+    """The relu_repro metadata of a pipeline Parquet file (the file's checksum verified)."""
+    return _verified_parquet(path)[1]
+
+
+def _verified_parquet(path) -> tuple[bytes, dict]:
+    """The bytes of a pipeline Parquet file whose sha256 matches its footer, and its relu_repro metadata."""
     try:
-        raw = (pq.read_schema(path).metadata or {}).get(META_KEY)
-    except (OSError, pa.ArrowException) as exc:
+        data = Path(path).read_bytes()
+        schema_meta = pq.read_schema(pa.BufferReader(data)).metadata or {}
+        end = _data_end(data)
+    except (OSError, ValueError, pa.ArrowException) as exc:
         raise UserError(f"{path}: not a readable Parquet file ({exc})") from None
-    if raw is None:
-        raise UserError(f"{path}: not written by relu-repro (no '{META_KEY.decode()}' metadata)")
-    return json.loads(raw)
+    raw, digest = schema_meta.get(META_KEY), schema_meta.get(DIGEST_KEY)
+    if raw is None or digest is None:
+        raise UserError(f"{path}: not written by relu-repro (no '{META_KEY.decode()}' metadata or checksum)")
+    if _digest(data[:end], raw) != digest.decode():
+        raise UserError(
+            f"{path}: corrupt (its content does not match its sha256 checksum); delete it, or run "
+            "snakemake again to rebuild it"
+        )
+    return data, json.loads(raw)
 
 
-def write_json(path, obj) -> None:
-    """Write JSON atomically (same rename discipline as Parquet)."""
+def write_json(path, obj: dict) -> None:
+    """Write a JSON mapping with its content checksum, atomically (same rename discipline as Parquet)."""
+    obj = json.loads(json.dumps(obj, default=_json_default))  # the values exactly as a reader will see them
     with atomic_output(path, "w") as handle:
-        json.dump(obj, handle, indent=1, sort_keys=True, default=_json_default)
+        json.dump({**obj, JSON_DIGEST: _json_digest(obj)}, handle, indent=1, sort_keys=True)
+
+
+def _json_digest(obj: dict) -> str:
+    return _digest(json.dumps(obj, sort_keys=True, separators=(",", ":")).encode())
 
 
 def read_json(path) -> dict:
+    """A pipeline JSON file, its checksum verified (the checksum key removed)."""
     try:
-        return json.loads(Path(path).read_text())
+        obj = json.loads(Path(path).read_text())
     except (OSError, ValueError) as exc:
         raise UserError(f"{path}: not a readable JSON file ({exc})") from None
+    digest = obj.pop(JSON_DIGEST, None) if isinstance(obj, dict) else None
+    if digest is None:
+        raise UserError(f"{path}: not written by relu-repro (no '{JSON_DIGEST}')")
+    if _json_digest(obj) != digest:
+        raise UserError(
+            f"{path}: corrupt (its content does not match its sha256 checksum); delete it, or run "
+            "snakemake again to rebuild it"
+        )
+    return obj
+
+
+def verify(path) -> str | None:
+    """Why the pipeline file `path` (Parquet or JSON) fails its checksum, or None if it is intact."""
+    try:
+        (read_json if str(path).endswith(".json") else _verified_parquet)(path)
+    except UserError as exc:
+        return str(exc)
+    return None
 
 
 def _json_default(value):

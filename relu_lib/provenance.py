@@ -1,34 +1,84 @@
-"""Where a number came from: package version, code fingerprint, config hash, library versions."""
+"""Where a number came from: package version, code fingerprint, config hash, library versions.
+
+A code fingerprint is the sha256 of the source of every relu_lib module an entry point imports,
+directly or through other relu_lib modules (its import closure, read from the source with `ast`,
+imports inside functions included). Nothing is listed by hand: a module added tomorrow is covered
+as soon as something imports it, and paper B's outputs carry paper B's code.
+"""
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
+from functools import cache
 from importlib import metadata
 from pathlib import Path
 
-from . import __version__
+from relu_lib import __version__
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-# The modules whose code decides each kind of output. Each set's fingerprint is a Snakemake param
-# of the rules making that output, so changing trainer code reruns the cells (and everything
-# downstream), while changing plotting code reruns only the figures.
-TRAINER_MODULES = ("seeding", "distributions", "attacks", "algorithms", "theory", "train", "io")
-SUMMARY_MODULES = ("summary", "io")
-CHECK_MODULES = ("seeding", "distributions", "theory", "checks", "paper_a_checks", "io")
-PLOT_MODULES = ("plots", "summary", "io")  # figure A5 reads trajectories through summary
-PLOT_B_MODULES = ("plots", "plots_b", "summary_b", "io")
-# The same for paper B (n0 and PGD cells): changing PGD or projection code reruns B cells only.
-PAPER_B_MODULES = ("seeding", "projections", "pgd", "sample_complexity", "train_b", "io")
+PACKAGE = PACKAGE_DIR.name
 LIBRARIES = ("numpy", "pandas", "pyarrow", "snakemake", "seaborn", "matplotlib")
 
 
-def fingerprint(modules=TRAINER_MODULES) -> str:
-    """sha256 (16 hex digits) of the source of the given relu_lib modules."""
+def module_path(name: str) -> Path | None:
+    """The source file of a relu_lib module or package (`relu_lib.paper_a.trainer`), None if there is none."""
+    parts = name.split(".")
+    if parts[0] != PACKAGE:
+        return None
+    base = PACKAGE_DIR.joinpath(*parts[1:])
+    for path in (base.with_suffix(".py"), base / "__init__.py"):
+        if path.is_file():
+            return path
+    return None
+
+
+@cache
+def _imports(path: Path, name: str) -> frozenset[str]:
+    """The relu_lib modules that the source at `path` (module `name`) imports, anywhere in it."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(anchor + ([base] if base else []))
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)  # `from pkg import module`
+    return frozenset(m for m in found if module_path(m) is not None)
+
+
+def import_closure(entry: str | Path) -> list[str]:
+    """Every relu_lib module that `entry` (a module name, or the path of a script) runs when imported,
+    with the packages (`__init__`) on the way, sorted."""
+    if isinstance(entry, Path) or entry.endswith(".py"):
+        todo = set(_imports(Path(entry).resolve(), "__main__"))
+        seen = set()
+    else:
+        todo, seen = {entry}, set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        parts = name.split(".")
+        todo.update(".".join(parts[:i]) for i in range(1, len(parts)))  # parent packages run first
+        todo.update(_imports(module_path(name), name))
+    return sorted(seen)
+
+
+def fingerprint(entry: str | Path) -> str:
+    """sha256 (16 hex digits) of the source of `entry`'s import closure (and of `entry` itself if a script)."""
     digest = hashlib.sha256()
-    for name in modules:
+    if isinstance(entry, Path) or entry.endswith(".py"):
+        digest.update(Path(entry).read_bytes())
+    for name in import_closure(entry):
         digest.update(name.encode())
-        digest.update((PACKAGE_DIR / f"{name}.py").read_bytes())
+        digest.update(module_path(name).read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -48,11 +98,17 @@ def library_versions() -> dict:
     return out
 
 
-def stamp(config, modules=TRAINER_MODULES) -> dict:
-    """The provenance record stored with every output; `config` is what the output was computed
-    from (a cell's spec, or `inputs_config` of an aggregate)."""
-    return {"package": "relu-repro", "version": __version__, "code_fingerprint": fingerprint(modules),
-            "code_modules": list(modules), "config_hash": config_hash(config), "libraries": library_versions()}
+def stamp(config, module: str) -> dict:
+    """The provenance record stored with every output: `config` is what the output was computed from
+    (a cell's spec, or `inputs_config` of an aggregate), `module` the writer's `__name__`."""
+    return {
+        "package": "relu-repro",
+        "version": __version__,
+        "code_fingerprint": fingerprint(module),
+        "code_modules": import_closure(module),
+        "config_hash": config_hash(config),
+        "libraries": library_versions(),
+    }
 
 
 def inputs_config(metas, **settings) -> dict:

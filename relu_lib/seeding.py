@@ -1,7 +1,8 @@
 """Random streams keyed by *what* they are for, never by grid position or job order.
 
 A stream is `numpy.random.Generator(PCG64(SeedSequence(master, spawn_key=key)))` (or another
-bit generator, e.g. the faster SFC64 for paper A's per-step draws) where the key is a stable hash of a tuple of names and parameter values. Adding a grid value, changing
+bit generator, e.g. the faster SFC64 for paper A's per-step draws) where the key is a stable hash of
+a tuple of names and parameter values. Adding a grid value, changing
 `--cores`, the job order or the executor therefore never changes an existing cell's numbers.
 """
 

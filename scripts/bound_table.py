@@ -1,4 +1,5 @@
-"""Gather every experiment's verdict rows into figures/bound_checks.md (and one Parquet)."""
+"""Gather every experiment's verdict rows into figures/bound_checks.md, the report's HTML page and CSV,
+and one Parquet."""
 
 import argparse
 
@@ -10,12 +11,13 @@ def main():
     parser.add_argument("--markdown", required=True, help="Markdown table to write")
     parser.add_argument("--html", required=True, help="HTML page to write (for the report)")
     parser.add_argument("--parquet", required=True, help="Parquet of all rows to write")
+    parser.add_argument("--csv", help="CSV of all rows to write (the report's download of the full table)")
     parser.add_argument("rows", nargs="+", help="per-experiment verdict rows Parquet files")
     args = parser.parse_args()
 
-    from relu_lib.checks import write_bound_table
+    from relu_lib.bound_table import write_bound_table
 
-    write_bound_table(args.rows, args.markdown, args.html, args.parquet)
+    write_bound_table(args.rows, args.markdown, args.html, args.parquet, args.csv)
 
 
 if __name__ == "__main__":

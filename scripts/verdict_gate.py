@@ -11,7 +11,7 @@ def main():
     parser.add_argument("--out", required=True, help="marker file written when no row is violated")
     args = parser.parse_args()
 
-    from relu_lib.checks import gate
+    from relu_lib.bound_table import gate
 
     gate(args.table, args.out)
 

@@ -33,3 +33,11 @@ def smoke_run(tmp_path_factory) -> Path:
     result = snakemake(workdir, "--cores", "2")
     assert result.returncode == 0, result.stderr[-3000:]
     return workdir
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test under tests/workflow/ runs Snakemake: mark it `workflow` (deselect with -m 'not workflow')."""
+    workflow_dir = REPO / "tests" / "workflow"
+    for item in items:
+        if workflow_dir in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.workflow)

@@ -1,0 +1,90 @@
+"""Paper B's grid: the config's cross-key rules and its expansion into cells.
+
+A cell is constraint x (s, d) x sample size. The sample size is either absolute (key `n`, cell id
+`.../samples=625`) or a multiple of n0 (key `ratios`, cell id `.../ratio=2`); in the second case the
+train job computes n = round(ratio * n0) from the n0 rule's output, so the Monte Carlo n0 never
+runs while the DAG is built.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from relu_lib.cells import cell_id, check_axis
+from relu_lib.errors import UserError
+from relu_lib.paper_b.projections import PROJECTIONS
+
+
+def fill_schema(schema: dict) -> None:
+    """Put the registry's names (constraint sets) into the config schema."""
+    schema["$defs"]["experiment_b"]["properties"]["constraints"]["items"]["enum"] = sorted(PROJECTIONS)
+
+
+def validate(config: dict) -> None:
+    """The rules a schema cannot state: s <= d, one kind of sample size, distinct ratios."""
+    for exp_name, exp in config.get("paper_b", {}).get("experiments", {}).items():
+        _check_experiment(f"paper_b.experiments.{exp_name}", exp)
+
+
+def _check_experiment(key: str, exp: dict) -> None:
+    for i, size in enumerate(exp["sizes"]):
+        if size["s"] > size["d"]:
+            raise UserError(
+                f"'{key}.sizes[{i}].s' = {size['s']} is larger than '{key}.sizes[{i}].d' = {size['d']}: "
+                "w* has at most d non-zero entries; allowed values: 1 <= s <= d"
+            )
+    if ("n" in exp) == ("ratios" in exp):
+        raise UserError(
+            f"'{key}': give exactly one of 'n' (absolute sample sizes) and 'ratios' "
+            "(sample sizes as multiples n/n0 of the sample complexity n0)"
+        )
+    if "ratios" in exp:
+        check_axis(f"{key}.ratios", [float(r) for r in exp["ratios"]])
+    if "n" in exp:
+        check_axis(f"{key}.n", [int(n) for n in exp["n"]])
+
+
+def cells(config: dict) -> dict[str, dict[str, dict]]:
+    """{experiment: {cell id: cell spec}} for paper B."""
+    if "paper_b" not in config:
+        return {}
+    out = {}
+    for exp_name, exp in config["paper_b"]["experiments"].items():
+        grid = {}
+        sizes = [(size["s"], size["d"]) for size in exp["sizes"]]
+        points = [("samples", int(n)) for n in exp.get("n", [])] + [("ratio", float(r)) for r in exp.get("ratios", [])]
+        for constraint, (s, d), (kind, value) in itertools.product(exp["constraints"], sizes, points):
+            spec = {
+                "experiment": exp_name,
+                "constraint": constraint,
+                "s": s,
+                "d": d,
+                "n": value if kind == "samples" else None,
+                "ratio": value if kind == "ratio" else None,
+                "trials": exp["trials"],
+                "iterations": exp["iterations"],
+                "master_seed": config["seed"],
+            }
+            grid[spec_cell_id(spec)] = spec
+        out[exp_name] = grid
+    return out
+
+
+def spec_cell_id(spec: dict) -> str:
+    """constraint=l0/s=20/d=1000/ratio=2 (a multiple of n0) or .../samples=625 (an absolute n)."""
+    point = {"samples": int(spec["n"])} if spec.get("n") is not None else {"ratio": float(spec["ratio"])}
+    return cell_id(constraint=spec["constraint"], s=spec["s"], d=spec["d"], **point)
+
+
+def job_costs(config: dict):
+    """(job, {'mem_mb', 'runtime'}) of every paper-B job with a cost model: each n0 and each cell."""
+    from relu_lib.paper_b import cost
+
+    experiments = cells(config)
+    samples = config.get("paper_b", {}).get("n0_samples", 0)
+    n0_jobs = sorted({(s["constraint"], s["s"], s["d"]) for grid in experiments.values() for s in grid.values()})
+    for constraint, s, d in n0_jobs:
+        yield f"n0 of constraint={constraint}/s={s}/d={d}", cost.n0_resources(constraint, s, d, samples)
+    for exp_name, grid in experiments.items():
+        for cell, spec in grid.items():
+            yield f"paper B cell {exp_name}/{cell}", cost.resources(spec)

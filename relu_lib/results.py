@@ -1,0 +1,170 @@
+"""Reading a run's results for the current config only: one experiment's trajectories, summary or
+verdict rows as a pandas DataFrame.
+
+`pd.read_parquet("results/trajectories/poisoning")` reads every file under the folder, including the
+cells of earlier configs (a law or a θ removed since), and infers the grid columns from the folder
+names (strings in one experiment, integers in another). These functions instead
+
+* take the cells the config defines (`relu_lib.config.cells`), and read exactly those files;
+* read them through a `pyarrow.dataset` with an explicit hive partitioning schema, so the grid columns
+  have one numeric type in every experiment (`GRID_TYPES`: b, s, d, samples int64; beta, theta, ratio
+  float64; law, adversary, constraint string);
+* raise a `UserError` naming the missing cells when the run is incomplete (or has not run).
+
+    from relu_lib import results
+    df = results.trajectories("poisoning")           # config.yaml, results/ in the current folder
+    df = results.summaries("sample_complexity", config="my.yaml", root="runs/big")
+
+`config` is a path to a YAML file (merged over nothing: pass the file the run used) or an already
+loaded dict; `root` is the run's working directory (where results/ is).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+
+from relu_lib.cells import parse_cell_id
+from relu_lib.errors import UserError
+
+# Every grid column of either paper and its one type. `adv` is the folder key of the adversary; the
+# tables call the column `adversary`, as the summaries do.
+GRID_TYPES = {
+    "law": pa.string(),
+    "b": pa.int64(),
+    "adv": pa.string(),
+    "beta": pa.float64(),
+    "theta": pa.float64(),
+    "constraint": pa.string(),
+    "s": pa.int64(),
+    "d": pa.int64(),
+    "samples": pa.int64(),
+    "ratio": pa.float64(),
+}
+RENAMED = {"adv": "adversary"}
+SHOWN = 8  # missing cells named in an error
+
+
+def experiments(config="config.yaml") -> dict[str, list[str]]:
+    """{paper: [experiment, ...]} of the config."""
+    return {paper: list(exps) for paper, exps in _cells(config).items() if exps}
+
+
+def cell_ids(experiment: str, config="config.yaml") -> list[str]:
+    """The cell ids (hive paths such as `law=normal/b=16/adv=none/beta=0/theta=0`) the config defines for
+    `experiment`, in the config's order."""
+    for exps in _cells(config).values():
+        if experiment in exps:
+            return list(exps[experiment])
+    known = sorted(e for exps in _cells(config).values() for e in exps)
+    raise UserError(f"experiment {experiment!r} is not in the config; its experiments: {', '.join(known)}")
+
+
+def trajectories(experiment: str, config="config.yaml", root=".", columns: list[str] | None = None) -> pd.DataFrame:
+    """Every row of every cell file of `experiment` that the config defines, with the grid columns
+    (typed by `GRID_TYPES`) first. `columns` limits the file columns read (the grid ones always come)."""
+    import pyarrow.dataset as ds
+
+    cells = cell_ids(experiment, config)
+    base = Path(root) / "results" / "trajectories" / experiment
+    files = {cell: base / cell / "data.parquet" for cell in cells}
+    _require([cell for cell, path in files.items() if not path.is_file()], experiment, "trajectory files", base)
+    keys = list(parse_cell_id(cells[0]))
+    schema = pa.schema([(key, GRID_TYPES[key]) for key in keys])
+    dataset = ds.dataset(
+        [str(p) for p in files.values()],
+        format="parquet",
+        partition_base_dir=str(base),
+        partitioning=ds.partitioning(schema, flavor="hive"),
+    )
+    wanted = None if columns is None else keys + [c for c in columns if c not in keys]
+    frame = dataset.to_table(columns=wanted).to_pandas()
+    for column, value in frame.items():
+        if isinstance(value.dtype, pd.CategoricalDtype):  # dictionary-encoded labels: plain strings
+            frame[column] = value.astype(str)
+    return frame[keys + [c for c in frame.columns if c not in keys]].rename(columns=RENAMED)
+
+
+def summaries(experiment: str, config="config.yaml", root=".", kind: str = "") -> pd.DataFrame:
+    """The rows of `results/summary/<experiment>[_<kind>].parquet` that belong to the config's cells
+    (paper A: matched on law, b, adversary, beta, theta; paper B: on the `cell` column), with a `cell`
+    column; `kind="cells"` reads paper B's per-cell statistics."""
+    cells = cell_ids(experiment, config)
+    path = Path(root) / "results" / "summary" / f"{experiment}{'_' + kind if kind else ''}.parquet"
+    frame = _read(path, experiment)
+    if "cell" not in frame:  # paper A: the cell id from the grid columns
+        from relu_lib.cells import cell_id
+
+        frame.insert(
+            0,
+            "cell",
+            [
+                cell_id(law=r.law, b=r.b, adv=r.adversary, beta=float(r.beta), theta=float(r.theta))
+                for r in frame.itertuples()
+            ],
+        )
+    return _current(frame, cells, experiment, path)
+
+
+def verdicts(experiment: str, config="config.yaml", root=".") -> pd.DataFrame:
+    """The verdict rows of `results/bounds/<experiment>.parquet` of the config's cells, with the grid
+    columns parsed from the cell id (typed by `GRID_TYPES`) in front."""
+    cells = cell_ids(experiment, config)
+    path = Path(root) / "results" / "bounds" / f"{experiment}.parquet"
+    frame = _current(_read(path, experiment), cells, experiment, path)
+    grid = pd.DataFrame([parse_cell_id(c) for c in frame["cell"]], index=frame.index)
+    for key in grid:
+        grid[key] = grid[key].astype("str" if GRID_TYPES.get(key) == pa.string() else GRID_TYPES[key].to_pandas_dtype())
+    grid = grid.rename(columns=RENAMED)
+    frame["verdict"] = frame["verdict"].astype(str)
+    return pd.concat([grid, frame.drop(columns=[c for c in grid if c in frame])], axis=1)
+
+
+def _cells(config) -> dict:
+    from relu_lib import config as relu_config
+
+    if not isinstance(config, dict):
+        import yaml
+
+        path = Path(config)
+        if not path.is_file():
+            raise UserError(f"{path}: no such config file")
+        config = yaml.safe_load(path.read_text())
+    return relu_config.cells(relu_config.load(config))
+
+
+def _read(path: Path, experiment: str) -> pd.DataFrame:
+    from relu_lib.io import read_table
+
+    if not path.is_file():
+        raise UserError(
+            f"{path}: missing; run the workflow first (`snakemake --cores N`): "
+            f"experiment {experiment!r} has not been summarised"
+        )
+    frame = read_table(path)[0].to_pandas()
+    for column, value in frame.items():
+        if isinstance(value.dtype, pd.CategoricalDtype):
+            frame[column] = value.astype(str)
+    return frame
+
+
+def _current(frame: pd.DataFrame, cells: list[str], experiment: str, path: Path) -> pd.DataFrame:
+    """The rows of the config's cells (in the config's order of cells); an error naming the cells that
+    have no row (the file is from an earlier or an unfinished run)."""
+    present = set(frame["cell"])
+    _require([c for c in cells if c not in present], experiment, path.as_posix(), path.parent)
+    order = {cell: i for i, cell in enumerate(cells)}
+    kept = frame[frame["cell"].isin(order)]
+    return kept.iloc[kept["cell"].map(order).argsort(kind="stable")].reset_index(drop=True)
+
+
+def _require(missing: list[str], experiment: str, what: str, where) -> None:
+    if missing:
+        listed = ", ".join(missing[:SHOWN]) + (f" and {len(missing) - SHOWN} more" if len(missing) > SHOWN else "")
+        raise UserError(
+            f"{len(missing)} cell(s) of experiment {experiment!r} in the config have no {what} "
+            f"under {where}: {listed}. The run is incomplete (or used another config): "
+            "run `snakemake --cores N` with this config first"
+        )

@@ -1,0 +1,27 @@
+"""Paper A: check one experiment's trajectories against the theory: verdict rows and theory curves."""
+
+import argparse
+
+from relu_lib import cli
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--experiment", required=True)
+    parser.add_argument("--constants", nargs="+", required=True, help="the laws' constants JSON files")
+    parser.add_argument("--z", type=float, required=True, help="standard errors of every verdict")
+    parser.add_argument("--epsilon", type=float, help="target error of the T(eps, delta) check")
+    parser.add_argument("--delta", type=float, help="failure probability of the T(eps, delta) check")
+    parser.add_argument("--rows", required=True, help="verdict rows Parquet to write")
+    parser.add_argument("--curves", required=True, help="theory curves Parquet to write")
+    parser.add_argument("--cells", nargs="+", required=True, help="the experiment's cell Parquet files")
+    args = parser.parse_args()
+
+    from relu_lib.paper_a.checks import Settings, check_experiment
+
+    settings = Settings(z=args.z, epsilon=args.epsilon, delta=args.delta)
+    check_experiment(args.experiment, args.cells, args.constants, settings, args.rows, args.curves)
+
+
+if __name__ == "__main__":
+    cli.run(main)

@@ -1,0 +1,21 @@
+"""Paper A, figure A6: verdict rows "A6 tail index" and "Tron vs SGD tail index" from the tails summary."""
+
+import argparse
+
+from relu_lib import cli
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--summary", required=True, help="results/summary/tails.parquet")
+    parser.add_argument("--z", type=float, required=True, help="standard errors of every verdict")
+    parser.add_argument("--rows", required=True, help="verdict rows Parquet to write")
+    args = parser.parse_args()
+
+    from relu_lib.paper_a.tails.checks import check
+
+    check(args.summary, args.z, args.rows)
+
+
+if __name__ == "__main__":
+    cli.run(main)

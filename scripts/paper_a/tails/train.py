@@ -1,0 +1,24 @@
+"""Paper A, figure A6: simulate one tails cell (Tron and SGD, every seed, late thinned ||Delta||) to Parquet."""
+
+import argparse
+import json
+
+from relu_lib import cli
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--spec", required=True, type=json.loads, help="the cell's spec, as JSON (relu_lib.paper_a.tails.grid)"
+    )
+    parser.add_argument("--out", required=True, help="Parquet file to write")
+    args = parser.parse_args()
+
+    from relu_lib.paper_a.tails.trainer import run_to_parquet
+
+    compute = run_to_parquet(args.spec, args.out)
+    print(f"compute_seconds={compute:.6f}")
+
+
+if __name__ == "__main__":
+    cli.run(main)

@@ -1,0 +1,51 @@
+"""Publication-ready figures: every PDF embeds only TrueType (Type 42) fonts, never Type 3; and
+`figures.width: single` draws every figure one journal column wide."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import struct
+import subprocess
+
+import pytest
+from conftest import snakemake
+
+
+def pdf_font_types(path) -> set[str]:
+    """The font types of a PDF: `pdffonts` (poppler-utils) where installed, else the /Subtype of every
+    /Type /Font dictionary (matplotlib writes them uncompressed)."""
+    if shutil.which("pdffonts"):
+        out = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+        rows = out.splitlines()[2:]
+        return {re.split(r"\s{2,}", row.strip())[1] for row in rows if row.strip()}
+    data = path.read_bytes()
+    return {m.decode() for m in re.findall(rb"/Type\s*/Font\s*/Subtype\s*/(\w+)", data)} | (
+        {"TrueType"} if b"/FontFile2" in data else set()
+    )
+
+
+def test_every_pdf_embeds_only_truetype_fonts(smoke_run):
+    pdfs = sorted((smoke_run / "figures").glob("*.pdf"))
+    assert len(pdfs) >= 8
+    for pdf in pdfs:
+        types = pdf_font_types(pdf)
+        assert types and all("TrueType" in t or t == "Type0" for t in types), (pdf.name, types)
+        assert b"/Type3" not in pdf.read_bytes() and b"/FontFile2" in pdf.read_bytes(), pdf.name
+
+
+def png_width(path) -> int:
+    return struct.unpack(">I", path.read_bytes()[16:20])[0]
+
+
+@pytest.mark.parametrize("width, inches", [("single", 3.5)])
+def test_a_journal_width_draws_every_figure_one_column_wide(smoke_run, tmp_path, width, inches):
+    copy = tmp_path / "run"
+    shutil.copytree(smoke_run, copy)
+    result = snakemake(copy, "--cores", "2", "--config", f"figures={{width: {width}}}")
+    assert result.returncode == 0, result.stderr[-2000:]
+    pngs = sorted((copy / "figures").glob("*.png"))
+    for png in pngs:  # saved at 300 dpi with a tight box: about the column, never the screen's 10-16 in
+        assert 0.7 * inches * 300 < png_width(png) < 1.2 * inches * 300, (png.name, png_width(png))
+    for pdf in (copy / "figures").glob("*.pdf"):
+        assert b"/Type3" not in pdf.read_bytes(), pdf.name

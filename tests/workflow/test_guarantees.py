@@ -1,0 +1,119 @@
+"""Issue 12's guarantees through real runs of the tiny config: a checkout path with spaces, two runs
+byte-identical, a corrupt or deleted result file rebuilt (and only it), a grid grown by a near-duplicate
+value rejected with the existing cells untouched, an oversized cell refused with its estimate.
+
+Two full runs in folders whose names contain a space share the work of every test here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import SMOKE_CONFIG, snakemake
+
+SKIP = {".snakemake", "logs", "benchmarks"}  # Snakemake's own state, logs and timings are not outputs
+CELL = "results/trajectories/realizable/law=normal/b=4/adv=none/beta=0/theta=0/data.parquet"
+CONSTANTS = "results/constants/mixture.json"
+
+
+def outputs(workdir: Path) -> dict[str, str]:
+    """sha256 of every output file (figures and results, hidden files excluded)."""
+    out = {}
+    for path in sorted(workdir.rglob("*")):
+        rel = path.relative_to(workdir)
+        if path.is_file() and rel.parts[0] not in SKIP and not any(p.startswith(".") for p in rel.parts):
+            out[str(rel)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("guarantees")
+    dirs = []
+    for name in ("run one", "run two"):  # a space in every path the jobs see
+        workdir = root / name
+        workdir.mkdir()
+        shutil.copy(SMOKE_CONFIG, workdir / "config.yaml")
+        result = snakemake(workdir, "--cores", "2")
+        assert result.returncode == 0, result.stderr[-3000:]
+        dirs.append(workdir)
+    return dirs
+
+
+def test_a_checkout_path_with_a_space_runs_the_tiny_config(runs):
+    assert (runs[0] / "figures" / "A1_realizable.png").exists()
+
+
+def test_two_runs_are_byte_identical_html_included(runs):
+    one, two = outputs(runs[0]), outputs(runs[1])
+    assert one.keys() == two.keys()
+    assert "figures/bound_checks.html" in one
+    assert [k for k in one if one[k] != two[k]] == []
+
+
+def jobs_run(result) -> list[str]:
+    """The rules of the jobs that ran, from Snakemake's "Finished jobid: N (Rule: name)" lines."""
+    return re.findall(r"Finished jobid: \d+ \(Rule: (\w+)\)", result.stdout + result.stderr)
+
+
+def test_a_flipped_bit_is_named_and_rebuilt(runs):
+    workdir = runs[0]
+    before = (workdir / CELL).read_bytes()
+    data = bytearray(before)
+    data[200] ^= 1  # inside the first data page
+    (workdir / CELL).write_bytes(bytes(data))
+    result = snakemake(workdir, "--cores", "2")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert f"integrity: {CELL}: corrupt" in result.stderr
+    assert (workdir / CELL).read_bytes() == before
+    assert "train_a" in jobs_run(result) and jobs_run(result).count("train_a") == 1
+
+
+def test_deleted_cell_and_constants_files_are_rebuilt_and_no_unrelated_cell_trains(runs):
+    """The deleted normal cell and the mixture constants are rebuilt byte-identical. Snakemake reruns every
+    consumer of a file that a job of this run produced ("updated by another job", ancient() or not), so
+    the mixture law's one cell retrains too (identically); no other cell and no paper-B job runs."""
+    workdir = runs[0]
+    cell, consts = (workdir / CELL).read_bytes(), (workdir / CONSTANTS).read_bytes()
+    (workdir / CELL).unlink()
+    (workdir / CONSTANTS).unlink()
+    result = snakemake(workdir, "--cores", "2")
+    assert result.returncode == 0, result.stderr[-3000:]
+    ran = jobs_run(result)
+    assert ran.count("train_a") == 2 and ran.count("law_constants") == 1 and "train_b" not in ran
+    assert (workdir / CELL).read_bytes() == cell and (workdir / CONSTANTS).read_bytes() == consts
+
+
+def test_growing_the_grid_by_a_near_duplicate_is_rejected_and_cells_untouched(runs):
+    workdir = runs[1]
+    before = outputs(workdir)
+    config = yaml.safe_load(SMOKE_CONFIG.read_text())
+    config["paper_a"]["experiments"]["poisoning"]["attacks"][0]["theta"].append(0.5000001)
+    (workdir / "config.yaml").write_text(yaml.safe_dump(config))
+    try:
+        result = snakemake(workdir, "--cores", "2")
+    finally:
+        shutil.copy(SMOKE_CONFIG, workdir / "config.yaml")
+    assert result.returncode != 0 and "config error:" in result.stderr and "0.5000001" in result.stderr
+    assert outputs(workdir) == before
+
+
+def test_an_oversized_cell_is_refused_with_its_estimate(tmp_path):
+    config = yaml.safe_load(SMOKE_CONFIG.read_text())
+    config["limits"] = {"max_mem_mb": 200}  # below what any job declares (the interpreter alone is 250 MB)
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+    result = snakemake(tmp_path, "--cores", "1", "--dry-run")
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "is estimated to need" in result.stderr and "MB of memory" in result.stderr
+    assert "'limits.max_mem_mb'" in result.stderr and not (tmp_path / "results").exists()
+    config = yaml.safe_load(SMOKE_CONFIG.read_text())
+    config["paper_a"]["experiments"]["realizable"]["batch_sizes"] = [10**8]  # decades of compute
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+    result = snakemake(tmp_path, "--cores", "1", "--dry-run")
+    assert result.returncode != 0 and "Traceback" not in result.stderr and "is estimated to need" in result.stderr
+    assert "'limits.max_runtime_min'" in result.stderr and not (tmp_path / "results").exists()

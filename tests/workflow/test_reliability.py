@@ -1,0 +1,608 @@
+"""Reliability and reproducibility (issue #7), through real Snakemake runs of a tiny grid.
+
+The grid has two laws of the same shape: `normal` (the theory step) and `hot` (an explicit step
+eta = 10, far outside every theorem's range: its runs diverge within ten steps). Four fresh
+working directories share it:
+
+  killed    the whole workflow with --cores 2, SIGKILLed while train jobs run, unlocked and rerun;
+  cores2    the train jobs only, --cores 2, uninterrupted: the reference;
+  reversed  the train jobs only, --cores 1, one Snakemake call per cell in reverse order;
+  extended  the train jobs only, --cores 2, with one more theta.
+
+`killed` runs from a copy of the workflow and package (PYTHONPATH points at it), so the last tests
+can edit the copy's code and ask Snakemake what it would rerun.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import yaml
+from conftest import REPO, snakemake
+
+import relu_lib
+from relu_lib import config as relu_config
+from relu_lib import provenance
+from relu_lib.io import read_table, write_table
+from relu_lib.paper_a import grid as paper_a_grid
+from relu_lib.paper_a.trainer import RUNS
+from relu_lib.paper_b import grid as paper_b_grid
+
+HOT = "law=hot"
+TINY = {
+    "seed": 3,
+    "laws": {
+        "normal": {"family": "normal", "d": 4, "sigma": 1.0},
+        "hot": {"family": "normal", "d": 4, "sigma": 1.0, "eta": 10.0},
+    },
+    "paper_a": {
+        "step_factor": 1.0,
+        "w_star_norm": 1.0,
+        "start_norm": 1.0,
+        "moment_samples": 1000,
+        "experiments": {
+            "realizable": {
+                "laws": ["normal", "hot"],
+                "batch_sizes": [4],
+                "iterations": 100,
+                "seeds": 4,
+                "checkpoints": 8,
+            },
+            "poisoning": {
+                "laws": ["normal", "hot"],
+                "batch_sizes": [4],
+                "adversaries": ["random_sign"],
+                "attacks": [{"beta": [0.5], "theta": [0.5]}],
+                "iterations": 100,
+                "seeds": 4,
+                "checkpoints": 8,
+            },
+        },
+    },
+    "paper_b": {
+        "n0_samples": 1000,
+        "success_threshold": 1e-6,
+        "experiments": {
+            "trajectories": {
+                "constraints": ["l1"],
+                "sizes": [{"s": 2, "d": 20}],
+                "n": [30],
+                "trials": 3,
+                "iterations": 5,
+            }
+        },
+    },
+    "checks": {"z": 3, "epsilon": 0.05, "delta": 0.1, "fail_on_violation": False},
+}
+CELLS = paper_a_grid.cells(relu_config.load(TINY))
+TRAIN_TARGETS = [f"results/trajectories/{exp}/{cell}/data.parquet" for exp, cells in CELLS.items() for cell in cells]
+CELLS_B = paper_b_grid.cells(relu_config.load(TINY))
+TRAIN_TARGETS_B = [
+    f"results/trajectories/{exp}/{cell}/data.parquet" for exp, cells in CELLS_B.items() for cell in cells
+]
+CORE_LIBRARIES = ("numpy", "pandas", "pyarrow", "snakemake")
+
+
+def extended_config() -> dict:
+    config = json.loads(json.dumps(TINY))
+    config["paper_a"]["experiments"]["poisoning"]["attacks"] = [{"beta": [0.5], "theta": [0.5, 1.0]}]
+    return config
+
+
+def workdir_with(tmp_path_factory, name: str, config: dict) -> Path:
+    workdir = tmp_path_factory.mktemp(name)
+    (workdir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    return workdir
+
+
+def ok(result: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    return result
+
+
+def job_counts(output: str) -> dict:
+    """{rule: number of jobs} from Snakemake's "Job stats" table ({} when nothing is to be done)."""
+    if "Job stats:" not in output:
+        return {}
+    table = output.split("Job stats:")[1].split("total")[0]
+    return {m[0]: int(m[1]) for m in re.findall(r"^(\w+)\s+(\d+)$", table, re.M)}
+
+
+def snapshot(workdir: Path) -> dict:
+    """{relative path: (rows, key-value metadata, sha256 of the bytes)} of every trajectory Parquet
+    and constants JSON under results/."""
+    out = {}
+    for path in sorted((workdir / "results").rglob("*")):
+        if path.suffix == ".parquet" and "trajectories" in path.parts:
+            table = pq.read_table(path)
+            out[str(path.relative_to(workdir))] = (
+                table.to_pandas(),
+                table.schema.metadata,
+                hashlib.sha256(path.read_bytes()).hexdigest(),
+            )
+        elif path.suffix == ".json":
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            out[str(path.relative_to(workdir))] = (None, path.read_text(), digest)
+    return out
+
+
+def assert_identical(got: dict, expected: dict, paths) -> None:
+    """Every column and row equal (NaN = NaN), the metadata equal, and the files bit-identical."""
+    for path in paths:
+        (rows, meta, digest), (rows0, meta0, digest0) = got[path], expected[path]
+        if rows is not None:
+            pd.testing.assert_frame_equal(rows, rows0, check_exact=True, obj=path)
+        assert meta == meta0, f"{path}: metadata differs"
+        assert digest == digest0, f"{path}: same data and metadata but different bytes"
+
+
+# --- the runs ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def code_copy(tmp_path_factory) -> Path:
+    """The workflow and the package copied, so a test can change code without touching the repo."""
+    root = tmp_path_factory.mktemp("code")
+    for name in ("Snakefile", "rules", "scripts", "relu_lib", "profiles"):
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, root / name)
+    return root
+
+
+def copy_command(code: Path, workdir: Path, *args) -> tuple[list, dict]:
+    """Snakemake on the copy. Run it from `workdir`: `python -m` puts the current directory first
+    on sys.path, so from the repository root the Snakefile would import the repository's relu_lib."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(code / "Snakefile"),
+        "--directory",
+        str(workdir),
+        *args,
+    ]
+    return cmd, {**os.environ, "PYTHONPATH": str(code)}
+
+
+def run_copy(code: Path, workdir: Path, *args) -> subprocess.CompletedProcess:
+    cmd, env = copy_command(code, workdir, *args)
+    return subprocess.run(
+        cmd, env=env, cwd=workdir, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL
+    )
+
+
+@pytest.fixture(scope="module")
+def killed(tmp_path_factory, code_copy) -> dict:
+    """The whole workflow, SIGKILLed (Snakemake and its jobs: the process group) once at least one
+    train job has finished and another has started; then `--unlock` and a rerun to the end."""
+    workdir = workdir_with(tmp_path_factory, "killed", TINY)
+    cmd, env = copy_command(code_copy, workdir, "--cores", "2")
+    with open(workdir / "first_run.txt", "w") as log:
+        proc = subprocess.Popen(
+            cmd,
+            env=env,
+            cwd=workdir,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        done, started = wait_for_train_jobs(workdir, proc)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    wait_until_group_gone(proc.pid)  # no orphaned job may write during the rerun
+    results = workdir / "results"
+    state = {
+        "running_when_killed": sorted(set(started) - set(done)),
+        "done_after_kill": [t for t in TRAIN_TARGETS if (workdir / t).exists()],
+        "parquet_after_kill": {str(p.relative_to(workdir)): readable(p) for p in results.rglob("*.parquet")},
+    }
+    ok(run_copy(code_copy, workdir, "--unlock"))
+    state["rerun"] = ok(run_copy(code_copy, workdir, "--cores", "2"))
+    return {"workdir": workdir, **state}
+
+
+def wait_for_train_jobs(workdir: Path, proc, timeout: float = 300) -> tuple[list, list]:
+    """Poll until some train outputs exist and a train job is running (its log exists, its
+    output does not). A job's shell redirection creates its log when the job starts."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done = [t for t in TRAIN_TARGETS if (workdir / t).exists()]
+        started = [t for t in TRAIN_TARGETS if train_log(workdir, t).exists()]
+        if done and len(started) > len(done):
+            return done, started
+        assert proc.poll() is None, "the run ended before the kill: " + (workdir / "first_run.txt").read_text()[-2000:]
+        time.sleep(0.02)
+    raise AssertionError("no train job started in time")
+
+
+def wait_until_group_gone(pgid: int, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    raise AssertionError("processes of the killed run are still alive")
+
+
+def train_log(workdir: Path, target: str) -> Path:
+    cell = target.removeprefix("results/trajectories/").removesuffix("/data.parquet")
+    return workdir / "logs" / "train" / f"{cell}.log"
+
+
+def readable(path: Path) -> bool:
+    try:
+        read_table(path)
+        return True
+    except Exception:  # noqa: BLE001  (any failure counts as unreadable)
+        return False
+
+
+@pytest.fixture(scope="module")
+def cores2(tmp_path_factory) -> Path:
+    workdir = workdir_with(tmp_path_factory, "cores2", TINY)
+    ok(snakemake(workdir, "--cores", "2", *TRAIN_TARGETS))
+    return workdir
+
+
+@pytest.fixture(scope="module")
+def reversed_run(tmp_path_factory) -> Path:
+    workdir = workdir_with(tmp_path_factory, "reversed", TINY)
+    for target in reversed(TRAIN_TARGETS):
+        ok(snakemake(workdir, "--cores", "1", target))
+    return workdir
+
+
+@pytest.fixture(scope="module")
+def extended(tmp_path_factory) -> Path:
+    workdir = workdir_with(tmp_path_factory, "extended", extended_config())
+    cells = paper_a_grid.cells(relu_config.load(extended_config()))
+    targets = [f"results/trajectories/{exp}/{cell}/data.parquet" for exp, c in cells.items() for cell in c]
+    ok(snakemake(workdir, "--cores", "2", *targets))
+    return workdir
+
+
+# --- determinism ------------------------------------------------------------------------------
+
+
+def test_one_or_two_cores_rerun_from_scratch_and_job_order_give_identical_files(cores2, reversed_run):
+    """--cores 2 in one call vs --cores 1, from scratch, one cell per call in reverse order."""
+    got, expected = snapshot(reversed_run), snapshot(cores2)
+    assert set(got) == set(expected) and len([p for p in got if p.endswith(".parquet")]) == len(TRAIN_TARGETS)
+    assert_identical(got, expected, expected)
+
+
+def test_adding_a_grid_value_leaves_existing_cells_identical(cores2, extended):
+    got, expected = snapshot(extended), snapshot(cores2)
+    assert len(set(got) - set(expected)) == 2  # theta = 1 for both laws
+    assert_identical(got, expected, expected)
+    # and in the old working directory, the new value plans only the new cells
+    (cores2 / "extended.yaml").write_text(yaml.safe_dump(extended_config(), sort_keys=False))
+    new = "results/trajectories/poisoning/law=normal/b=4/adv=random_sign/beta=0.5/theta=1/data.parquet"
+    plan = ok(
+        snakemake(
+            cores2, *TRAIN_TARGETS, new, "--dry-run", "--cores", "2", "--configfile", str(cores2 / "extended.yaml")
+        )
+    )
+    assert job_counts(plan.stdout) == {"train_a": 1}
+
+
+# --- crash safety -----------------------------------------------------------------------------
+
+
+def test_kill_lands_during_train_jobs_and_leaves_no_truncated_file(killed):
+    assert killed["running_when_killed"]
+    assert 0 < len(killed["done_after_kill"]) < len(TRAIN_TARGETS)
+    assert killed["parquet_after_kill"] and all(killed["parquet_after_kill"].values()), killed["parquet_after_kill"]
+
+
+def test_killed_then_rerun_equals_an_uninterrupted_run(killed, cores2, code_copy):
+    got, expected = snapshot(killed["workdir"]), snapshot(cores2)
+    assert_identical(got, expected, expected)
+    workdir = killed["workdir"]
+    assert not [*(workdir / "results").rglob("*.tmp"), *(workdir / "figures").rglob("*.tmp")]
+    for name in ("A1_realizable", "A3_poisoned_random_sign", "A4_degradation", "A5_tron_vs_sgd"):
+        assert (workdir / "figures" / f"{name}.png").stat().st_size > 10_000
+    assert all(readable(p) for p in (workdir / "results").rglob("*.parquet"))
+    assert "Nothing to be done" in ok(run_copy(code_copy, workdir, "--dry-run", "--cores", "1")).stdout
+
+
+KILLED_WRITER = """
+import sys, time
+from relu_lib import io
+
+with io.atomic_output(sys.argv[1]) as handle:  # a writer killed half-way through its file
+    handle.write(b"PAR1" + bytes(4096)); handle.flush()
+    print("writing", flush=True); time.sleep(600)
+"""
+
+
+def test_a_writer_killed_mid_file_leaves_only_a_hidden_temp_file(tmp_path):
+    """The atomic-rename discipline itself: SIGKILL a writer half-way through its bytes."""
+    target = tmp_path / "cell" / "data.parquet"
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(target)], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "writing"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert not target.exists()  # never a truncated file under the final name
+    (stale,) = target.parent.glob(".data.parquet.*.tmp")
+    # readers of the experiment directory skip it (hidden name) ...
+    write_table(tmp_path / "cell2" / "data.parquet", pa.table({"x": [2.0]}), {})
+    assert pq.read_table(tmp_path, columns=["x"]).column("x").to_pylist() == [2.0]
+    # ... and the next write of the same file (the rerun of the killed job) removes it
+    write_table(target, pa.table({"x": [1.0]}), {})
+    assert not stale.exists() and read_table(target)[0].num_rows == 1
+
+
+# --- divergence -------------------------------------------------------------------------------
+
+
+def trajectories(killed, experiment, law):
+    root = killed["workdir"] / "results" / "trajectories" / experiment
+    (path,) = root.glob(f"law={law}/**/data.parquet")
+    return read_table(path)[0].to_pandas(), CELLS[experiment][str(path.parent.relative_to(root))]
+
+
+@pytest.mark.parametrize("experiment", ["realizable", "poisoning"])
+def test_diverged_runs_are_flagged_with_their_step_and_the_run_continues(killed, experiment):
+    rows, spec = trajectories(killed, experiment, "hot")
+    assert rows["step"].max() == spec["iterations"]  # every checkpoint recorded
+    assert len(rows) == rows["step"].nunique() * len(RUNS) * spec["seeds"]
+    last = rows[rows["step"] == spec["iterations"]]
+    assert last["diverged"].all() and last["error"].isna().all()
+    flagged = rows[rows["diverged"]]
+    assert (flagged["diverged_at"] <= flagged["step"]).all() and (flagged["diverged_at"] > 0).all()
+    before = rows[~rows["diverged"]]
+    assert np.isfinite(before["error"]).all() and (before["diverged_at"] > before["step"]).all()
+    normal, _ = trajectories(killed, experiment, "normal")
+    assert not normal["diverged"].any() and normal["diverged_at"].isna().all()
+
+
+def test_summary_reports_the_diverged_fraction(killed):
+    summary = read_table(killed["workdir"] / "results" / "summary" / "realizable.parquet")[0].to_pandas()
+    last = summary[summary["step"] == summary["step"].max()].set_index("law")
+    assert (last.loc["hot", "diverged_fraction"] == 1).all() and last.loc["hot", "median"].isna().all()
+    assert (last.loc["hot", "diverged_first"] > 0).all()
+    assert (summary.loc[summary["law"] == "normal", "diverged_fraction"] == 0).all()
+
+
+def test_bound_checks_of_diverged_cells_are_not_applicable(killed):
+    rows = read_table(killed["workdir"] / "results" / "bounds" / "all_checks.parquet")[0].to_pandas()
+    hot = rows[rows["cell"].str.contains(HOT)]
+    assert len(hot) >= 8 and set(hot["experiment"]) == {"realizable", "poisoning"}
+    assert (hot["verdict"].astype(str) == "not_applicable").all()
+    assert hot["reason"].str.contains("diverged").all(), hot["reason"].tolist()
+    assert not rows.loc[~rows["cell"].str.contains(HOT), "reason"].str.contains("diverged").any()
+
+
+def divergence_boxes(fig) -> dict:
+    """{panel title: text of its "diverged seeds" box}."""
+    from matplotlib.legend import Legend
+
+    out = {}
+    for ax in fig.axes:
+        for artist in ax.artists:
+            if isinstance(artist, Legend) and artist.get_title().get_text() == "diverged seeds":
+                out[ax.get_title()] = "\n".join(t.get_text() for t in artist.get_texts())
+    return out
+
+
+def test_figures_a1_and_a3_show_the_diverged_fraction(killed):
+    from relu_lib.paper_a import figures as plots
+
+    results = killed["workdir"] / "results"
+    table = lambda kind, exp: read_table(results / kind / f"{exp}.parquet")[0].to_pandas()  # noqa: E731
+    a1 = divergence_boxes(plots.plot_realizable(table("summary", "realizable"), table("curves", "realizable")))
+    a3 = divergence_boxes(
+        plots.plot_poisoned(table("summary", "poisoning"), "random_sign", table("curves", "poisoning"))
+    )
+    assert list(a1) == [t for t in a1 if t.startswith("hot")] and len(a1) == 1
+    assert a1[next(iter(a1))].count("100%") == 3  # the three runs of the hot cell
+    assert len(a3) == 2 and all(t.startswith("hot") for t in a3)
+    assert all(text.count("100%") == 2 for text in a3.values())  # Tron and SGD
+
+
+# --- provenance -------------------------------------------------------------------------------
+
+
+def assert_stamp(prov: dict, writer: str, where) -> None:
+    """The record names the writer's own code: its module and every relu_lib module it imports."""
+    assert prov["version"] == relu_lib.__version__, where
+    assert prov["code_fingerprint"] == provenance.fingerprint(writer), where
+    assert prov["code_modules"] == provenance.import_closure(writer), where
+    assert re.fullmatch(r"[0-9a-f]{16}", prov["config_hash"]), where
+    for name in CORE_LIBRARIES:
+        assert prov["libraries"][name] == metadata.version(name), where
+
+
+def test_every_output_records_version_code_config_and_libraries(killed):
+    workdir = killed["workdir"]
+    for targets, paper in ((TRAIN_TARGETS, "paper_a"), (TRAIN_TARGETS_B, "paper_b")):
+        for target in targets:
+            meta = read_table(workdir / target)[1]
+            assert_stamp(meta["provenance"], f"relu_lib.{paper}.trainer", target)
+            assert meta["provenance"]["config_hash"] == provenance.config_hash(meta["cell"])
+    for path in (workdir / "results" / "constants").glob("*.json"):
+        assert_stamp(json.loads(path.read_text())["provenance"], "relu_lib.paper_a.laws", path)
+    for path in (workdir / "results" / "n0").rglob("*.json"):
+        assert_stamp(json.loads(path.read_text())["provenance"], "relu_lib.paper_b.theory", path)
+    writers = {
+        ("summary", "realizable"): "paper_a.summary",
+        ("summary", "poisoning"): "paper_a.summary",
+        ("summary", "trajectories"): "paper_b.summary",
+        ("summary", "trajectories_cells"): "paper_b.summary",
+        ("bounds", "realizable"): "paper_a.checks",
+        ("bounds", "poisoning"): "paper_a.checks",
+        ("curves", "realizable"): "paper_a.checks",
+        ("curves", "poisoning"): "paper_a.checks",
+        ("bounds", "trajectories"): "paper_b.checks",
+        ("bounds", "all_checks"): "bound_table",
+    }
+    for (kind, stem), writer in writers.items():
+        path = workdir / "results" / kind / f"{stem}.parquet"
+        assert_stamp(read_table(path)[1]["provenance"], f"relu_lib.{writer}", path)
+    b_cell = read_table(workdir / TRAIN_TARGETS_B[0])[1]["provenance"]["code_modules"]
+    assert "relu_lib.paper_b.pgd" in b_cell and not any(m.startswith("relu_lib.paper_a") for m in b_cell)
+    prov = read_table(workdir / "results" / "bounds" / "all_checks.parquet")[1]["provenance"]
+    for page in ("bound_checks.md", "bound_checks.html"):  # the HTML page is the report's verdict table
+        report = (workdir / "figures" / page).read_text()
+        for text in (
+            relu_lib.__version__,
+            prov["code_fingerprint"],
+            prov["config_hash"],
+            *(f"{name} {metadata.version(name)}" for name in CORE_LIBRARIES),
+        ):
+            assert text in report, (page, text)
+
+
+def test_figures_carry_the_provenance_in_their_metadata(killed):
+    from PIL import Image
+
+    for name, writer in (
+        ("A1_realizable", "relu_lib.paper_a.figures"),
+        ("B1_trajectories", "relu_lib.paper_b.figures"),
+    ):
+        figure = killed["workdir"] / "figures" / name
+        prov = json.loads(Image.open(figure.with_suffix(".png")).text["relu_repro"])
+        assert_stamp(prov, writer, figure)
+        pdf = figure.with_suffix(".pdf").read_bytes()
+        assert b"/Keywords" in pdf and prov["code_fingerprint"].encode() in pdf and prov["config_hash"].encode() in pdf
+
+
+def planned_after_editing(killed, code_copy, module: str) -> dict:
+    """The jobs `snakemake -n` plans once a comment is appended to the copy's relu_lib/<module>.py (a real
+    dry run of the copy against the finished run)."""
+    path = code_copy / "relu_lib" / f"{module}.py"
+    original = path.read_text()
+    try:
+        path.write_text(original + "\n# an edit that changes no behaviour\n")
+        return job_counts(ok(run_copy(code_copy, killed["workdir"], "--dry-run", "--cores", "1")).stdout)
+    finally:
+        path.write_text(original)
+
+
+def test_changing_trainer_code_reruns_every_cell(killed, code_copy):
+    jobs = planned_after_editing(killed, code_copy, "paper_a/trainer")
+    assert jobs.get("train_a") == len(TRAIN_TARGETS)
+    assert "law_constants" not in jobs  # their code (laws.py and what it imports) does not include the trainer
+    assert "train_b" not in jobs and "n0_b" not in jobs and "figure_b1" not in jobs
+
+
+def test_changing_pgd_code_reruns_only_paper_b(killed, code_copy):
+    jobs = planned_after_editing(killed, code_copy, "paper_b/pgd")
+    assert jobs.get("train_b") == len(TRAIN_TARGETS_B) and "figure_b1" in jobs
+    assert not [rule for rule in jobs if rule.endswith("_a") or rule.startswith("figure_a") or rule == "law_constants"]
+
+
+def test_changing_plotting_code_reruns_only_the_figures(killed, code_copy):
+    jobs = planned_after_editing(killed, code_copy, "paper_a/figures")
+    figures = {rule for rule in jobs if rule.startswith("figure_")}
+    assert figures == {"figure_a1", "figure_a3", "figure_a4", "figure_a5"}
+    assert set(jobs) - figures <= {"all", "total"}
+    shared = planned_after_editing(killed, code_copy, "style")  # the one style: every figure of both papers
+    assert {rule for rule in shared if rule.startswith("figure_")} == figures | {"figure_b1"}
+
+
+# --- foreign or corrupt input files -------------------------------------------------------------
+
+
+def bad_files(root: Path) -> dict:
+    """A corrupt file, a plain pandas Parquet (no relu-repro metadata) and a relu-repro Parquet of
+    the wrong kind, each named data.parquet, and a valid constants JSON for check_a."""
+    out = {}
+    for kind in ("random-bytes", "plain-pandas", "wrong-kind"):
+        path = root / kind / "data.parquet"
+        path.parent.mkdir(parents=True)
+        out[kind] = path
+    out["random-bytes"].write_bytes(np.random.default_rng(0).bytes(2048))
+    pd.DataFrame({"step": [0, 1], "error": [1.0, 0.5]}).to_parquet(out["plain-pandas"])
+    write_table(out["wrong-kind"], pa.table({"step": [0, 1]}), {"provenance": {"config_hash": "0"}})
+    from relu_lib.paper_a.laws import write_constants
+
+    write_constants(TINY["laws"]["normal"], 1000, 0, root / "normal.json")
+    return out
+
+
+def script_commands(path: Path, root: Path) -> dict:
+    """The steps of both papers that read Parquet written by others (figure A5 reads cells as summarize does)."""
+    a, b, out = REPO / "scripts" / "paper_a", REPO / "scripts" / "paper_b", path.parent / "out"
+    return {
+        "summarize": [f"{a}/summarize.py", "--out", f"{out}.parquet", str(path)],
+        "plot-A1-summary": [f"{a}/figure.py", "A1", "--out", str(out), "--summary", str(path), "--curves", str(path)],
+        "check_a": [
+            f"{a}/check.py",
+            "--experiment",
+            "realizable",
+            "--constants",
+            f"{root}/normal.json",
+            "--z",
+            "3",
+            "--rows",
+            f"{out}_rows.parquet",
+            "--curves",
+            f"{out}_curves.parquet",
+            "--cells",
+            str(path),
+        ],
+        "summarize_b": [
+            f"{b}/summarize.py",
+            "--success-threshold",
+            "1e-6",
+            "--curves",
+            f"{out}_b.parquet",
+            "--cells",
+            f"{out}_b_cells.parquet",
+            str(path),
+        ],
+        "check_b": [
+            f"{b}/check.py",
+            "--experiment",
+            "trajectories",
+            "--z",
+            "3",
+            "--cells",
+            str(path),
+            "--out",
+            f"{out}_b_rows.parquet",
+        ],
+        "figure_b1": [f"{b}/figure.py", "B1", "--out", f"{out}_b1", str(path)],
+    }
+
+
+def test_a_corrupt_or_foreign_parquet_fails_with_a_message_naming_the_file(tmp_path):
+    files = bad_files(tmp_path)
+    runs = [(kind, name, cmd) for kind, path in files.items() for name, cmd in script_commands(path, tmp_path).items()]
+
+    def run(cmd):
+        return subprocess.run([sys.executable, *cmd], capture_output=True, text=True, timeout=300)
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        results = list(pool.map(run, [cmd for _, _, cmd in runs]))
+    for (kind, name, _), result in zip(runs, results, strict=False):
+        where = f"{name} on {kind}: {result.stderr}"
+        assert result.returncode == 2, where
+        assert result.stderr.startswith(f"error: {files[kind]}: "), where
+        assert "Traceback" not in result.stderr, where
+    assert not list(tmp_path.rglob("out*")), "a failing step wrote an output"

@@ -1,0 +1,174 @@
+"""Sharded train jobs (config key cells_per_job, relu_lib/shards.py), through real Snakemake runs.
+
+A shard's job writes the same cell files, byte for byte, as one job per cell; adding a grid value
+reruns only the shards the new cells fall into, and leaves every existing file as it was; a shard that
+reruns keeps the files of its current cells instead of recomputing them."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import snakemake
+
+from relu_lib import config as relu_config
+from relu_lib import shards
+
+CONFIG = {
+    "seed": 5,
+    "laws": {
+        "normal": {"family": "normal", "d": 4, "sigma": 1.0},
+        "laplace": {"family": "laplace", "d": 3, "scale": 1.0},
+    },
+    "paper_a": {
+        "step_factor": 1.0,
+        "w_star_norm": 1.0,
+        "start_norm": 1.0,
+        "moment_samples": 1000,
+        "experiments": {
+            "realizable": {
+                "laws": ["normal", "laplace"],
+                "batch_sizes": [2, 4],
+                "iterations": 60,
+                "seeds": 3,
+                "checkpoints": 6,
+            },
+            "poisoning": {
+                "laws": ["normal"],
+                "batch_sizes": [4],
+                "adversaries": ["random_sign", "aligned"],
+                "attacks": [{"beta": [0.5], "theta": [0.25, 0.5, 1.0]}],
+                "iterations": 60,
+                "seeds": 3,
+                "checkpoints": 6,
+            },
+        },
+    },
+    "paper_b": {
+        "n0_samples": 1000,
+        "success_threshold": 1e-6,
+        "experiments": {
+            "trajectories": {
+                "constraints": ["l1"],
+                "sizes": [{"s": 2, "d": 20}],
+                "n": [30, 40],
+                "trials": 2,
+                "iterations": 4,
+            }
+        },
+    },
+    "checks": {"z": 3, "epsilon": 0.05, "delta": 0.1, "fail_on_violation": False},
+}
+SHARDED = {**CONFIG, "cells_per_job": 3}
+
+
+def extended(config: dict) -> dict:
+    out = json.loads(json.dumps(config))
+    out["paper_a"]["experiments"]["poisoning"]["attacks"] = [{"beta": [0.5], "theta": [0.25, 0.5, 1.0, 2.0]}]
+    return out
+
+
+def targets(config: dict) -> list[str]:
+    cells = relu_config.cells(relu_config.load(config))
+    return [
+        f"results/trajectories/{exp}/{cell}/data.parquet"
+        for paper in cells.values()
+        for exp, by_id in paper.items()
+        for cell in by_id
+    ]
+
+
+def run(workdir: Path, config: dict, *args) -> str:
+    (workdir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    result = snakemake(workdir, "--cores", "2", *args, *targets(config))
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    return result.stdout + result.stderr
+
+
+def files(workdir: Path) -> dict[str, tuple[str, int]]:
+    """{trajectory file: (sha256, mtime_ns)}."""
+    return {
+        str(p.relative_to(workdir)): (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
+        for p in sorted((workdir / "results" / "trajectories").rglob("*.parquet"))
+    }
+
+
+@pytest.fixture(scope="module")
+def per_cell(tmp_path_factory) -> Path:
+    workdir = tmp_path_factory.mktemp("per_cell")
+    run(workdir, extended(CONFIG))
+    return workdir
+
+
+@pytest.fixture(scope="module")
+def sharded(tmp_path_factory) -> dict:
+    workdir = tmp_path_factory.mktemp("sharded")
+    first = run(workdir, SHARDED)
+    before = files(workdir)
+    plan = run(workdir, extended(SHARDED), "--dry-run")
+    second = run(workdir, extended(SHARDED))
+    after = files(workdir)
+    rule = sorted(job_counts(first))[-1]  # a shard of the first run, forced to rerun
+    forced = run(workdir, extended(SHARDED), f"--forcerun={rule}")
+    return {
+        "workdir": workdir,
+        "before": before,
+        "after": after,
+        "first": first,
+        "plan": plan,
+        "second": second,
+        "forced_rule": rule,
+        "forced": forced,
+        "after_forced": files(workdir),
+    }
+
+
+def job_counts(output: str) -> dict:
+    """{rule: number of jobs} from Snakemake's "Job stats" table, train shards only."""
+    table = output.split("Job stats:")[1].split("total")[0]
+    return {m[0]: int(m[1]) for m in re.findall(r"^(train_\w+)\s+(\d+)$", table, re.M)}
+
+
+def test_shards_are_stable_and_cover_every_cell_once():
+    cells = relu_config.cells(relu_config.load(CONFIG))["paper_a"]["poisoning"]
+    bigger = relu_config.cells(relu_config.load(extended(CONFIG)))["paper_a"]["poisoning"]
+    old, new = shards.partition(cells, 3, "poisoning"), shards.partition(bigger, 3, "poisoning")
+    assert sorted(c for ids in old.values() for c in ids) == sorted(cells)
+    added = set(bigger) - set(cells)
+    # a shard without a new cell keeps its name and its cells
+    for name, ids in new.items():
+        if not added & set(ids) and name in old:
+            assert old[name] == ids
+    assert sum(1 for name, ids in old.items() if new.get(name) == ids) >= len(old) - len(added)
+
+
+def test_sharded_run_writes_the_same_files_as_one_job_per_cell(sharded, per_cell):
+    got = {path: digest for path, (digest, _) in sharded["after"].items()}
+    expected = {path: digest for path, (digest, _) in files(per_cell).items()}
+    assert got == expected and len(got) == len(targets(extended(CONFIG)))
+    assert "train_a_poisoning_" in sharded["first"] and "localrule shard_manifest" in sharded["first"]
+
+
+def test_adding_a_grid_value_leaves_every_existing_file_untouched(sharded):
+    before, after = sharded["before"], sharded["after"]
+    assert len(after) == len(before) + 2  # theta = 2 for both adversaries
+    for path, (digest, mtime) in before.items():
+        assert after[path] == (digest, mtime), f"{path} was rewritten"
+    # only the shards that gained a cell (or were cut at a new cell) run
+    reran = job_counts(sharded["plan"])
+    assert 0 < len(reran) <= 2 and all(name.startswith("train_a_poisoning_") for name in reran), reran
+
+
+def test_a_rerun_shard_keeps_its_current_files(sharded):
+    """A shard job that reruns (here forced) recomputes and rewrites none of its current cells: the bytes
+    stay (Snakemake touches a finished job's outputs, so their modification time moves)."""
+    bytes_only = {path: digest for path, (digest, _) in sharded["after_forced"].items()}
+    assert bytes_only == {path: digest for path, (digest, _) in sharded["after"].items()}
+    name = sharded["forced_rule"].split("_", 2)[2]
+    log = (sharded["workdir"] / "logs" / "train" / "shards" / f"{name}.log").read_text()
+    cells, kept = map(int, re.search(r"cells=(\d+) kept=(\d+)", log).groups())
+    assert cells == kept > 0
