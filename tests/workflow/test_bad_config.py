@@ -36,6 +36,7 @@ CASES = [
     ("fail-on-violation-type", "checks.fail_on_violation", "yes", "'checks.fail_on_violation'", "true or false"),
     # ranges
     ("seed-negative", "seed", -1, "'seed'", "an integer >= 0"),
+    ("cells-per-job-zero", "cells_per_job", 0, "'cells_per_job'", "an integer >= 1"),
     ("dimension-zero", "laws.normal.d", 0, "'laws.normal.d'", ">= 1 and <= 100000"),
     ("dimension-too-large", "laws.normal.d", 10**6, "'laws.normal.d'", ">= 1 and <= 100000"),
     ("law-param-negative", "laws.normal.sigma", -1.0, "'laws.normal.sigma'", "a finite number > 0"),
@@ -65,7 +66,13 @@ CASES = [
     ("seeds-negative", f"{REAL}.seeds", -4, f"'{REAL}.seeds'", "an integer >= 2"),
     ("seeds-one", f"{REAL}.seeds", 1, f"'{REAL}.seeds'", "an integer >= 2"),
     # unknown names
-    ("unknown-top-key", "extra", 1, "'extra'", "allowed keys: cells_per_job, checks, figures, laws, limits, paper_a, paper_b, seed"),
+    (
+        "unknown-top-key",
+        "extra",
+        1,
+        "'extra'",
+        "allowed keys: cells_per_job, checks, figures, laws, limits, paper_a, paper_b, seed",
+    ),
     (
         "unknown-family",
         "laws.normal.family",
@@ -238,6 +245,7 @@ FLOAT_KEYS = [
 ]
 INT_KEYS = [
     "seed",
+    "cells_per_job",
     "laws.normal.d",
     "laws.mixture.d",
     "paper_a.moment_samples",
