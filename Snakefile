@@ -37,5 +37,9 @@ rule all:
         result_targets(),  # every cell, constants and n0 file: a deleted or corrupt one is rebuilt
 
 
+onstart:
+    warm_up_paper_a_kernel()
+
+
 onsuccess:
     print_verdict_summary()

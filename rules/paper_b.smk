@@ -30,14 +30,13 @@ if CELLS_PER_JOB == 1:
         message:
             "paper B: train {wildcards.experiment} cell {wildcards.cell}"
         input:
-            n0=ancient(paper_b_n0),  # as the constants of paper A: see n0_inputs
+            n0=paper_b_n0,  # not ancient(): see the constants of paper A
         output:
             "results/trajectories/{experiment}/{cell}/data.parquet",
         wildcard_constraints:
             experiment=experiments_of(CELLS_B),
         params:
             spec=lambda w: json.dumps(paper_b_spec(w)),
-            n0=lambda w: json.dumps(n0_inputs(paper_b_spec(w)["constraint"]), sort_keys=True),
             code=code("paper_b/train.py"),
         log:
             "logs/train/{experiment}/{cell}.log",
@@ -61,7 +60,7 @@ else:
                 f"paper B: train shard {_name} ({len(_ids)} cells of {_experiment})"
             input:
                 manifest=f"results/shards/{_name}.json",
-                n0=ancient(sorted({n0_path(CELLS_B[_experiment][c]) for c in _ids})),  # see paper A
+                n0=sorted({n0_path(CELLS_B[_experiment][c]) for c in _ids}),
             output:
                 [update(cell_file(_experiment, c)) for c in _ids],
             params:

@@ -146,6 +146,7 @@ def plot_poisoned(summary: pd.DataFrame, adversary: str, curves: pd.DataFrame | 
         ("beta", data[data["theta"] == theta0], rf"$\theta$ = {theta0:g}"),
     ]
     fig, axes, _ = grid(2, len(laws), 3.6, 3.0)
+    drew_floor = False  # the key names the dotted (A5) floor only where one is drawn (not for the aligned attack)
     for row, (param, rows, fixed) in enumerate(sweeps):
         levels = sorted(rows[param].unique())
         # one palette per sweep (theta: reds, beta: blues), so the two rows never read as one legend
@@ -179,10 +180,12 @@ def plot_poisoned(summary: pd.DataFrame, adversary: str, curves: pd.DataFrame | 
                 )
                 if floor is not None:  # a late-time level: drawn over the last third of the run only
                     ax.axhline(floor, xmin=0.67, color=colors[level], ls=":", lw=1.2)
+                    drew_floor = True
             ax.set(
                 yscale="log", xlabel="iteration $t$", ylabel=ERROR_LABEL, title=f"{law}: {_sym(param)} sweep, {fixed}"
             )
             _note_divergence(ax, notes)
+        key = "solid Tron, dashed SGD" + (", dotted (A5) floor" if drew_floor else "")
         if for_print():  # no room beside the panels: the two sweeps' legends side by side under them
             handles, labels = axes[row, 0].get_legend_handles_labels()
             fig.legend(
@@ -191,16 +194,13 @@ def plot_poisoned(summary: pd.DataFrame, adversary: str, curves: pd.DataFrame | 
                 loc="upper center",
                 bbox_to_anchor=(0.27 + 0.5 * row, 0.0),
                 ncol=2,
-                title=f"{_sym(param)} sweep ({fixed})"
-                + ("\nsolid Tron, dashed SGD, dotted (A5) floor" if row == 0 else "\n"),
+                title=f"{_sym(param)} sweep ({fixed})" + (f"\n{key}" if row == 0 else "\n"),
                 handlelength=1.5,
                 columnspacing=0.8,
                 labelspacing=0.2,
             )
         else:
-            axes[row, -1].legend(
-                loc="center left", bbox_to_anchor=(1.02, 0.5), title="solid Tron, dashed SGD,\ndotted (A5) floor"
-            )
+            axes[row, -1].legend(loc="center left", bbox_to_anchor=(1.02, 0.5), title=key.replace(", d", ",\nd"))
     suptitle(
         fig,
         f"A3 - poisoned labels ({adversary} adversary): median error over seeds, Tron and SGD from a common start",

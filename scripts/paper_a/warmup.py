@@ -1,6 +1,7 @@
 """Paper A: compile (or load from numba's cache) the trainer's kernel once, before the train jobs start,
 so that parallel jobs on a fresh clone load the cached code instead of each compiling it (~10 s of CPU).
-Writes a small JSON marker. Results never depend on it: a compiled entry is the machine code of the same
+Run by the workflow's onstart handler (rules/common.smk); prints one JSON line (time, numba version,
+whether it compiled). Results never depend on it: a compiled entry is the machine code of the same
 compilation, and a job that finds no cache compiles the same code itself."""
 
 import argparse
@@ -12,13 +13,10 @@ from relu_lib import cli
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--out", required=True, help="marker JSON to write")
-    args = parser.parse_args()
+    argparse.ArgumentParser(description=__doc__).parse_args()
 
     import numba
 
-    from relu_lib.io import write_text
     from relu_lib.paper_a import kernel
     from relu_lib.paper_a.laws import constants, make_law
     from relu_lib.paper_a.trainer import run_cell
@@ -50,8 +48,7 @@ def main():
         "compiled": bool(sum(stats.cache_misses.values())),
         "numba_cache_dir_set": "NUMBA_CACHE_DIR" in os.environ,
     }
-    print(json.dumps(record))  # to the log: the timing and cache state vary from run to run ...
-    write_text(args.out, json.dumps({"numba": numba.__version__}) + "\n")  # ... the marker does not
+    print(json.dumps(record))
 
 
 if __name__ == "__main__":
