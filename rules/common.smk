@@ -180,8 +180,8 @@ KERNEL_WARMUP_LOG = Path("logs/warmup/paper_a_kernel.log")
 def warm_up_paper_a_kernel():
     """Compile paper A's trainer kernel once (or load it from numba's cache) before any job starts, so that
     parallel train jobs on a fresh clone load it instead of each compiling it (~10 s of CPU). Called by
-    `onstart` (not in a dry run; not inside cluster jobs, which Snakemake starts with --no-hooks). Not a
-    rule on purpose: when a job upstream of every cell reruns, Snakemake skips the cells' own rerun checks
+    `onstart` (not in a dry run; not inside cluster jobs, which Snakemake starts with --no-hooks). It is not
+    a job on purpose. When a job upstream of every cell reruns, Snakemake skips the cells' own rerun checks
     (changed params, code) unless the cells rerun too. Results never depend on the warm-up."""
     if not CELLS_A:
         return
