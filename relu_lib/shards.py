@@ -47,6 +47,27 @@ def partition(cell_ids, cells_per_job: int, prefix: str) -> dict[str, list[str]]
     return out
 
 
+def shard_cost(costs) -> dict:
+    """A shard job's cost from its cells' ({'mem_mb', 'runtime'}): they run one after another, so the
+    runtimes add up and the memory is the largest."""
+    costs = list(costs)
+    return {"mem_mb": max(c["mem_mb"] for c in costs), "runtime": sum(c["runtime"] for c in costs)}
+
+
+def train_job_costs(paper: str, experiment: str, cell_costs: dict, cells_per_job: int):
+    """(job, cost) of one experiment's train jobs as they will run: one per cell, or one per shard."""
+    if cells_per_job == 1:
+        for cell, cost in cell_costs.items():
+            yield f"{paper} cell {experiment}/{cell}", cost
+        return
+    for name, ids in partition(cell_costs, cells_per_job, experiment).items():
+        yield (
+            f"{paper} shard {name} ({len(ids)} cells of {experiment}, 'cells_per_job' = {cells_per_job}: "
+            "a smaller value makes shorter shards)",
+            shard_cost(cell_costs[c] for c in ids),
+        )
+
+
 def is_current(path, spec: dict, provenance: dict, inputs=()) -> bool:
     """Whether the cell file at `path` can be kept as it is: readable, written for this spec by this
     code (provenance equal to what the writer would stamp now) and newer than its `inputs`."""

@@ -190,8 +190,10 @@ def _attack_points(blocks) -> list[tuple[float, float]]:
 
 
 def job_costs(config: dict):
-    """(job, {'mem_mb', 'runtime'}) of every paper-A job with a cost model: one per law's constants, one per cell."""
+    """(job, {'mem_mb', 'runtime'}) of every paper-A job with a cost model: one per law's constants, one
+    per train job (a cell, or a shard of cells with `cells_per_job`)."""
     from relu_lib.paper_a import cost
+    from relu_lib.shards import train_job_costs
 
     experiments = cells(config)
     used = {spec["law_name"] for grid in experiments.values() for spec in grid.values()}
@@ -202,5 +204,5 @@ def job_costs(config: dict):
             cost.constants_resources(config["laws"][name], samples),
         )
     for exp_name, grid in experiments.items():
-        for cell, spec in grid.items():
-            yield f"paper A cell {exp_name}/{cell}", cost.resources(spec)
+        cell_costs = {cell: cost.resources(spec) for cell, spec in grid.items()}
+        yield from train_job_costs("paper A", exp_name, cell_costs, config.get("cells_per_job", 1))

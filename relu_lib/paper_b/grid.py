@@ -77,8 +77,10 @@ def spec_cell_id(spec: dict) -> str:
 
 
 def job_costs(config: dict):
-    """(job, {'mem_mb', 'runtime'}) of every paper-B job with a cost model: each n0 and each cell."""
+    """(job, {'mem_mb', 'runtime'}) of every paper-B job with a cost model: each n0 and each train job (a
+    cell, or a shard of cells with `cells_per_job`)."""
     from relu_lib.paper_b import cost
+    from relu_lib.shards import train_job_costs
 
     experiments = cells(config)
     samples = config.get("paper_b", {}).get("n0_samples", 0)
@@ -86,5 +88,5 @@ def job_costs(config: dict):
     for constraint, s, d in n0_jobs:
         yield f"n0 of constraint={constraint}/s={s}/d={d}", cost.n0_resources(constraint, s, d, samples)
     for exp_name, grid in experiments.items():
-        for cell, spec in grid.items():
-            yield f"paper B cell {exp_name}/{cell}", cost.resources(spec)
+        cell_costs = {cell: cost.resources(spec) for cell, spec in grid.items()}
+        yield from train_job_costs("paper B", exp_name, cell_costs, config.get("cells_per_job", 1))

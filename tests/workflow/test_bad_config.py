@@ -325,6 +325,13 @@ CASES += [
         "constants of law 'mixture'",
     ),
     ("tight-memory-limit", "limits", {"max_mem_mb": 10}, "'limits.max_mem_mb' = 10", "estimated to need"),
+    (  # every cell fits (2 min each), but a shard runs its cells one after another
+        "shard-over-runtime-limit",
+        "",
+        Multi({"cells_per_job": 100, "limits": {"max_runtime_min": 5}}),
+        "'limits.max_runtime_min' = 5",
+        "'cells_per_job' = 100: a smaller value makes shorter shards",
+    ),
     ("tight-runtime-limit", "limits", {"max_runtime_min": 1}, "'limits.max_runtime_min' = 1", "estimated to need"),
     ("limit-float", "limits", {"max_mem_mb": 1000.0}, "'limits.max_mem_mb'", "must be an integer"),
     ("limit-unknown-key", "limits", {"max_disk_mb": 1}, "'limits.max_disk_mb'", "allowed keys: max_mem_mb"),
