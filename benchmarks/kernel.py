@@ -39,45 +39,14 @@ import numpy as np  # noqa: E402
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # this checkout's relu_lib, whatever is installed
 
+from common import cell, law_constants, load  # noqa: E402  (benchmarks/common.py)
+
 from relu_lib import seeding  # noqa: E402
 from relu_lib.paper_a import trainer as train  # noqa: E402
-from relu_lib.paper_a.laws import constants, make_law  # noqa: E402
+from relu_lib.paper_a.laws import make_law  # noqa: E402
 
-SEED = 20261122
 # (d, b, R, iterations): ~1-3 s per measurement on one core
 POINTS = {"large": (100, 16, 64, 2000, 0.6), "small": (10, 1, 64, 200_000, 1.0)}
-
-
-def load() -> list[float]:
-    return [round(v, 2) for v in os.getloadavg()]
-
-
-def cell(d, b, seeds, iterations) -> dict:
-    """A paper-A cell as relu_lib.config builds them: N(0, I_d) inputs, no attack."""
-    return {
-        "experiment": "bench",
-        "law_name": "normal",
-        "law": {"family": "normal", "d": d, "sigma": 1.0},
-        "b": b,
-        "adversary": "none",
-        "beta": 0.0,
-        "theta": 0.0,
-        "iterations": iterations,
-        "seeds": seeds,
-        "checkpoints": 60,
-        "master_seed": SEED,
-        "step_factor": 1.0,
-        "eta": None,
-        "w_star_norm": 1.0,
-        "start_norm": 1.0,
-        "epsilon": 0.01,
-        "delta": 0.1,
-    }
-
-
-def law_constants(spec):
-    law = make_law(spec["law"])
-    return constants(law, 100_000, seeding.generator(SEED, "constants", law.describe()))
 
 
 def fill_normals(spec) -> None:

@@ -26,12 +26,11 @@ import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
+from common import SEED, load  # noqa: E402  (benchmarks/common.py)
 from numba import njit  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from relu_lib.paper_b import pgd  # noqa: E402
-
-SEED = 20261122
 
 
 def fused_gemm(X, W, Y, models=pgd.MODELS, relu_prime_at_zero=0.5):
@@ -63,10 +62,6 @@ def fused_pass(X, W, Y, models=pgd.MODELS, relu_prime_at_zero=0.5):
     for t in range(X.shape[0]):
         _pass(X[t], W[t], Y[t], relu_prime_at_zero, out[t])
     return out / X.shape[-2]
-
-
-def load():
-    return [round(v, 2) for v in os.getloadavg()]
 
 
 def gradient_times(n, repeats, calls=30):

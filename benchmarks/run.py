@@ -44,6 +44,8 @@ import numpy as np  # noqa: E402
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # this checkout's relu_lib, whatever is installed
 
+from common import cell, law_constants, load  # noqa: E402  (benchmarks/common.py)
+
 from relu_lib import config as relu_config  # noqa: E402
 from relu_lib import seeding  # noqa: E402
 from relu_lib.paper_a import cost  # noqa: E402
@@ -54,41 +56,12 @@ from relu_lib.paper_a.laws import constants, make_law  # noqa: E402
 OUT = REPO / "benchmarks" / "out"
 RESULTS = REPO / "benchmarks" / "results.json"
 HEAVY = ("pandas", "seaborn", "matplotlib", "scipy", "snakemake", "jsonschema", "yaml")
-SEED = 20261122
 
 # measure 1's two points: the issue's (d, b); R = 64 at both
 POINTS = {
     "large": {"d": 100, "b": 16, "seeds": 64, "iterations": 400},
     "small": {"d": 10, "b": 1, "seeds": 64, "iterations": 20000},
 }
-
-
-def cell(d, b, seeds, iterations) -> dict:
-    """A paper-A cell spec as relu_lib.config builds them: N(0, I_d) inputs, no attack."""
-    return {
-        "experiment": "bench",
-        "law_name": "normal",
-        "law": {"family": "normal", "d": d, "sigma": 1.0},
-        "b": b,
-        "adversary": "none",
-        "beta": 0.0,
-        "theta": 0.0,
-        "iterations": iterations,
-        "seeds": seeds,
-        "checkpoints": 60,
-        "master_seed": SEED,
-        "step_factor": 1.0,
-        "eta": None,
-        "w_star_norm": 1.0,
-        "start_norm": 1.0,
-        "epsilon": 0.01,
-        "delta": 0.1,
-    }
-
-
-def law_constants(spec):
-    law = make_law(spec["law"])
-    return constants(law, 100_000, seeding.generator(SEED, "constants", law.describe()))
 
 
 class Timer:
@@ -102,10 +75,6 @@ class Timer:
         fn(*args)
         self.cpu = min(self.cpu, time.process_time() - cpu)
         self.wall = min(self.wall, time.perf_counter() - wall)
-
-
-def load() -> list[float]:
-    return [round(v, 2) for v in os.getloadavg()]
 
 
 # --------------------------------------------------------------------------- the measures

@@ -28,6 +28,8 @@ import sys
 import time
 from pathlib import Path
 
+from common import load  # benchmarks/common.py
+
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "benchmarks" / "out" / "scale"
 LAWS = {f"law{i}": {"family": "normal", "d": 4, "sigma": 1.0 + i / 10} for i in range(6)}
@@ -141,10 +143,6 @@ def dry_run(workdir: Path, config: dict, all_cells: bool, *extra) -> dict:
         "jobs": jobs,
         "load": [before, load()],
     }
-
-
-def load():
-    return [round(v, 2) for v in os.getloadavg()]
 
 
 def verdict(ok: bool) -> str:

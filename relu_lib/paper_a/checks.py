@@ -402,6 +402,25 @@ def a4_poisoned_bound(cell: Cell, settings: Settings) -> list[CheckRow]:
     return [row("upper", observed, se, bound, z=settings.z, replicates=s["seeds"], **base)]
 
 
+def _tron_floor(cell: Cell, xi2: float, w_norm: float) -> tuple[float, float, str]:
+    """Tron's (A5) floor, its tolerance and the row's reason: to leading order in eta where the next
+    order does not apply (floor_applicability says why), else to next order (A5')."""
+    s = cell.spec
+    leading = theory.zero_mean_floor(cell.eta, s["beta"], math.sqrt(xi2) * s["theta"], s["law"]["d"], s["b"])
+    why_leading = theory.floor_applicability(cell.consts)
+    if why_leading:
+        tolerance = theory.zero_mean_floor_tolerance(cell.consts, cell.eta, s["b"])
+        return leading, tolerance, f"leading order in eta ({why_leading}): tolerance eta K(b)/lambda1 = {tolerance:.3f}"
+    predicted = theory.zero_mean_floor_next(cell.consts, cell.eta, s["beta"], s["theta"], s["b"], xi2)
+    remainder = theory.tron_floor_remainder(cell.consts, cell.eta, s["b"], predicted, w_norm)
+    tolerance = 2 * remainder + (cell.eta * theory.floor_next_order_a(cell.consts, s["b"])) ** 2
+    reason = (
+        f"next order in eta ({predicted / leading:.4f} x the leading order); tolerance "
+        f"{tolerance:.4f}: twice the first neglected term O(eta^1.5) plus (eta a)^2"
+    )
+    return predicted, tolerance, reason
+
+
 def a5_floor(cell: Cell, settings: Settings) -> list[CheckRow]:
     """Zero-mean attack: Tron's late E||Delta||^2 against (A5) to next order in eta (isotropic laws), else
     to leading order; SGD's late E||Delta||^2 against its own floor (about half of Tron's)."""
@@ -422,28 +441,8 @@ def a5_floor(cell: Cell, settings: Settings) -> list[CheckRow]:
             else "lambda2 = inf: the first correction to (A5) involves the infinite fourth moment",
         )
         out.append(not_applicable(reason, observed=observed, observed_se=se, **base))
-    elif theory.floor_applicability(cell.consts):
-        tolerance = theory.zero_mean_floor_tolerance(cell.consts, cell.eta, s["b"])
-        predicted = theory.zero_mean_floor(cell.eta, s["beta"], math.sqrt(xi2) * s["theta"], s["law"]["d"], s["b"])
-        out.append(
-            row(
-                "equal",
-                observed,
-                se,
-                predicted,
-                z=settings.z,
-                tolerance=tolerance,
-                replicates=s["seeds"],
-                reason=f"leading order in eta ({theory.floor_applicability(cell.consts)}): tolerance "
-                f"eta K(b)/lambda1 = {tolerance:.3f}",
-                **base,
-            )
-        )
     else:
-        predicted = theory.zero_mean_floor_next(cell.consts, cell.eta, s["beta"], s["theta"], s["b"], xi2)
-        remainder = theory.tron_floor_remainder(cell.consts, cell.eta, s["b"], predicted, w_norm)
-        tolerance = 2 * remainder + (cell.eta * theory.floor_next_order_a(cell.consts, s["b"])) ** 2
-        leading = theory.zero_mean_floor(cell.eta, s["beta"], math.sqrt(xi2) * s["theta"], s["law"]["d"], s["b"])
+        predicted, tolerance, reason = _tron_floor(cell, xi2, w_norm)
         out.append(
             row(
                 "equal",
@@ -453,8 +452,7 @@ def a5_floor(cell: Cell, settings: Settings) -> list[CheckRow]:
                 z=settings.z,
                 tolerance=tolerance,
                 replicates=s["seeds"],
-                reason=f"next order in eta ({predicted / leading:.4f} x the leading order); tolerance "
-                f"{tolerance:.4f}: twice the first neglected term O(eta^1.5) plus (eta a)^2",
+                reason=reason,
                 **base,
             )
         )
