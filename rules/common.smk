@@ -89,7 +89,6 @@ def shard_manifest(name):
             {
                 "spec": spec,
                 "constants": f"results/constants/{spec['law_name']}.json",
-                "constants_inputs": constants_inputs(spec["law_name"]),
                 "out": cell_file(experiment, c),
             }
             for c, spec in ((c, CELLS_A[experiment][c]) for c in ids)
@@ -100,7 +99,6 @@ def shard_manifest(name):
             {
                 "spec": spec,
                 "n0": n0_path(spec),
-                "n0_inputs": n0_inputs(spec["constraint"]),
                 "out": cell_file(experiment, c),
             }
             for c, spec in ((c, CELLS_B[experiment][c]) for c in ids)
@@ -265,21 +263,6 @@ def n0_path(spec):
 
 def paper_b_n0(wildcards):
     return n0_path(paper_b_spec(wildcards))
-
-
-def n0_inputs(constraint):
-    """What an n0 file is computed from. Part of a shard's manifest (rules/shards.smk), so that a change of
-    it reruns the shards of its cells."""
-    return {"samples": CONFIG["paper_b"]["n0_samples"] if constraint == "l0" else 0, "seed": CONFIG["seed"]}
-
-
-def constants_inputs(law):
-    """What a constants file is computed from (see n0_inputs)."""
-    return {
-        "law": CONFIG["laws"][law],
-        "samples": CONFIG.get("paper_a", {}).get("moment_samples", 0),
-        "seed": CONFIG["seed"],
-    }
 
 
 def paper_b_c_table(wildcards):

@@ -172,3 +172,13 @@ def test_a_rerun_shard_keeps_its_current_files(sharded):
     log = (sharded["workdir"] / "logs" / "train" / "shards" / f"{name}.log").read_text()
     cells, kept = map(int, re.search(r"cells=(\d+) kept=(\d+)", log).groups())
     assert cells == kept > 0
+
+
+def test_a_changed_law_reruns_the_shards_of_its_cells(sharded):
+    """A changed law changes its cells' specs (so the shard manifests) and its constants, both plain inputs
+    of the shards: every shard holding one of its cells reruns (poisoning is all `normal`)."""
+    changed = extended(SHARDED)
+    changed["laws"]["normal"]["sigma"] = 1.5
+    plan = job_counts(run(sharded["workdir"], changed, "--dry-run"))
+    poisoning = shards.partition(relu_config.cells(relu_config.load(changed))["paper_a"]["poisoning"], 3, "poisoning")
+    assert {f"train_a_{name}" for name in poisoning} <= set(plan)
