@@ -25,6 +25,21 @@ SC = "paper_b.experiments.sample_complexity"
 TR = "paper_b.experiments.trajectories"
 TEST_NAME = "test_bad_config_is_rejected_before_any_job"
 
+TAILS = "paper_a.experiments.tails"
+TAILS_OK = {  # a valid tails block on the smoke config's laws (figure A6)
+    "laws": ["normal"],
+    "batch_sizes": [1],
+    "edge_fractions": [0.5],
+    "adversary": "random_sign",
+    "beta": 0.5,
+    "theta": 1.0,
+    "seeds": 40,
+    "samples": 2,
+    "thin_factor": 12,
+    "burn_in_lags": 8,
+    "bootstrap": 20,
+}
+
 # (case id, dotted key to change ("" = the whole config), new value or DELETE,
 #  text naming the key, text giving the allowed values)
 CASES = [
@@ -187,6 +202,22 @@ CASES = [
         ["none"],
         f"'{POISON}.adversaries'",
         "allowed values: adversaries without 'none'",
+    ),
+    # figures and the tails experiment (figure A6)
+    ("figures-width-too-wide", "figures", {"width": 30}, "'figures.width'", "a finite number >= 2 and <= 20"),
+    (
+        "tails-edge-fraction-at-the-edge",
+        TAILS,
+        {**TAILS_OK, "edge_fractions": [0.5, 1.0]},
+        f"'{TAILS}.edge_fractions[1]'",
+        "a finite number > 0 and < 1",
+    ),
+    (
+        "tails-law-not-gaussian",
+        TAILS,
+        {**TAILS_OK, "laws": ["student_t"]},
+        f"'{TAILS}.laws[0]'",
+        "allowed values: laws of family normal",
     ),
     # paper B
     (
