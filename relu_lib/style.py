@@ -7,6 +7,7 @@ and no creation date, so the same data gives the same bytes.
 from __future__ import annotations
 
 import json
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -73,9 +74,22 @@ def apply_style() -> None:
 
 
 def suptitle(fig, text: str, **kwargs) -> None:
-    """The figure's title on the screen; none in print, where the caption says it (report/*.rst)."""
+    """The figure's title on the screen, broken into lines that fit the figure's width; none in print,
+    where the caption says it (report/*.rst)."""
     if not for_print():
-        fig.suptitle(text, **kwargs)
+        size = matplotlib.font_manager.FontProperties(size=kwargs.get("fontsize", plt.rcParams["figure.titlesize"]))
+        fig.suptitle(fit_width(text, fig.get_figwidth() * 72 / (0.55 * size.get_size_in_points())), **kwargs)
+
+
+def fit_width(text: str, max_chars: float) -> str:
+    """`text` broken at spaces into lines of at most `max_chars` characters (0.55 em per character is a
+    generous average for the sans-serif face), never inside a $...$ math span."""
+    parts = text.split("$")
+    glued = "$".join(p.replace(" ", NBSP) if i % 2 else p for i, p in enumerate(parts))  # odd parts are math
+    return textwrap.fill(glued, width=max(int(max_chars), 20), break_long_words=False).replace(NBSP, " ")
+
+
+NBSP = "\u00a0"
 
 
 def grid(nrows: int, ncols: int, panel_width: float, panel_height: float, **kwargs):
