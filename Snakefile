@@ -19,7 +19,7 @@ report: "report/workflow.rst"
 
 
 include: "rules/common.smk"
-include: "rules/paper_a.smk"  # law constants -> cells -> summaries, checks -> figures A1-A5
+include: "rules/paper_a.smk"  # cells -> summaries, checks -> the paper's Figures 1-5 and two more
 include: "rules/tails.smk"  # tails cells -> tail-index estimates, checks -> figure A6
 include: "rules/paper_b.smk"  # n0 -> cells -> summaries, c50/c90 table, checks -> figures B1, B2
 include: "rules/shards.smk"  # cells_per_job > 1: one train job per shard of cells
@@ -31,10 +31,9 @@ rule all:
     default_target: True
     localrule: True
     input:
-        paper_a_targets(),
-        paper_b_targets(),
+        figure_targets(),
         bound_table_targets(),
-        result_targets(),  # every cell, constants and n0 file: a deleted or corrupt one is rebuilt
+        result_targets(),  # every cell, n0 and table file: a deleted or corrupt one is rebuilt
 
 
 onstart:

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 
 # One BLAS/OpenMP thread per job: Snakemake schedules one job per core (`threads: 1`).
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
+
+
+def parser(doc: str) -> argparse.ArgumentParser:
+    """The argument parser of a script: `--help` prints the usage and the script's docstring as written (its
+    usage line and exit statuses), and a missing or unknown argument is a usage message on stderr and exit
+    status 2 (argparse's convention, the same status as a UserError), never a file named `--help`."""
+    return argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
 
 
 def run(main) -> None:

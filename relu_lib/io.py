@@ -83,6 +83,14 @@ def atomic_output(path, mode: str = "wb"):
         stale.unlink(missing_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f"{TMP_PREFIX}{path.name}.", suffix=TMP_SUFFIX, dir=path.parent)
     try:
+        # mkstemp creates the file 0600 whatever the umask (it is meant for private scratch files); an output
+        # gets the mode of any file a program writes, 0666 minus the umask, before it appears under `path`.
+        # A file system without modes (a FAT or some network mounts) may refuse: the file is written all the same.
+        try:
+            os.fchmod(fd, 0o666 & ~umask())
+        except OSError as exc:
+            if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP):
+                raise
         with os.fdopen(fd, mode) as handle:
             yield handle
             handle.flush()
@@ -96,6 +104,25 @@ def atomic_output(path, mode: str = "wb"):
                 f"{path}: not written, the disk is full ({exc.strerror}); nothing was changed, free space and rerun"
             ) from None
         raise
+
+
+PROC_STATUS = "/proc/self/status"  # Linux >= 4.7 reports the umask here ("Umask:\t0022")
+
+
+def umask() -> int:
+    """The process umask, read without changing it where the OS allows. Elsewhere os.umask must set a value to
+    return the old one, so it is set back at once: another thread creating a file in that instant would get
+    the temporary mask 0o077 (stricter, never looser)."""
+    try:
+        with open(PROC_STATUS) as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask
 
 
 def write_text(path, text: str) -> None:

@@ -15,8 +15,9 @@ names (strings in one experiment, integers in another). These functions instead
     df = results.trajectories("poisoning")           # config.yaml, results/ in the current folder
     df = results.summaries("sample_complexity", config="my.yaml", root="runs/big")
 
-`config` is a path to a YAML file (merged over nothing: pass the file the run used) or an already
-loaded dict; `root` is the run's working directory (where results/ is).
+`config` is a path to a YAML file, a list of them (merged in order, as the workflow merges `--configfile`s: pass
+the files the run used) or an already loaded dict; `root` is the run's working directory (where results/ is).
+`figure_data("fig1")` returns the numbers behind one of paper A's figures.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ GRID_TYPES = {
     "d": pa.int64(),
     "samples": pa.int64(),
     "ratio": pa.float64(),
+    "frac": pa.float64(),
 }
 RENAMED = {"adv": "adversary"}
 SHOWN = 8  # missing cells named in an error
@@ -68,8 +70,9 @@ def trajectories(experiment: str, config="config.yaml", root=".", columns: list[
     import pyarrow.dataset as ds
 
     cells = cell_ids(experiment, config)
-    base = Path(root) / "results" / "trajectories" / experiment
-    files = {cell: base / cell / "data.parquet" for cell in cells}
+    study = _study(experiment, config)
+    base = Path(root) / study.file_of(experiment, "\0").split("\0")[0]
+    files = {cell: Path(root) / study.file_of(experiment, cell) for cell in cells}
     _require([cell for cell, path in files.items() if not path.is_file()], experiment, "trajectory files", base)
     keys = list(parse_cell_id(cells[0]))
     schema = pa.schema([(key, GRID_TYPES[key]) for key in keys])
@@ -122,17 +125,82 @@ def verdicts(experiment: str, config="config.yaml", root=".") -> pd.DataFrame:
     return pd.concat([grid, frame.drop(columns=[c for c in grid if c in frame])], axis=1)
 
 
+def figure_data(figure: str, config="config.yaml", root=".") -> pd.DataFrame:
+    """The numbers behind one of paper A's figures (ids of relu_lib.paper_a.study.FIGURES, e.g. "fig1"): one row
+    per algorithm, value of the swept parameter and recorded step, with the mean error over runs, its standard
+    error and the number of runs (tidy: columns figure, algorithm, parameter, value, step, mean_error,
+    mean_error_se, runs, experiment)."""
+    from relu_lib.paper_a.figures import swept_parameter
+    from relu_lib.paper_a.study import FIGURES
+
+    spec = next((f for f in FIGURES if f.id == figure), None)
+    if spec is None:
+        raise UserError(f"unknown figure {figure!r}; paper A's figures: {', '.join(f.id for f in FIGURES)}")
+    algorithms = {"fig1": ["alg2"], "fig2": ["alg2"], "fig3": ["alg2"], "fig4": ["sgd"], "fig5": ["sgd"]}
+    present = set(experiments(config).get("paper_a", []))
+    frames = []
+    for experiment in spec.experiments:
+        if experiment not in present and not spec.needs_all:
+            continue
+        summary = summaries(experiment, config, root)
+        parameter = swept_parameter(summary)
+        summary = summary[summary["algorithm"].isin(algorithms.get(figure, ["alg2", "sgd"]))]
+        frames.append(
+            pd.DataFrame(
+                {
+                    "figure": figure,
+                    "experiment": experiment,
+                    "algorithm": summary["algorithm"],
+                    "parameter": parameter,
+                    "value": summary[parameter].astype(float),
+                    "step": summary["step"],
+                    "mean_error": summary["mean_error"],
+                    "mean_error_se": summary["mean_error_se"],
+                    "runs": summary["runs"],
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def load_config(config) -> dict:
+    """A config as the workflow reads it: one path, or a list of paths merged in order (mappings merge, other
+    values replace, as Snakemake merges `--configfile`s), each read by the workflow's strict loader, then
+    validated; or an already loaded dict (validated)."""
+    from relu_lib import config as relu_config
+
+    if isinstance(config, dict):
+        return relu_config.load(config)
+    merged: dict = {}
+    for path in [config] if isinstance(config, (str, Path)) else list(config):
+        path = Path(path)
+        if not path.is_file():
+            raise UserError(f"{path}: no such config file")
+        relu_config.check_config_file(path)
+        import yaml
+
+        _merge(merged, yaml.safe_load(path.read_text()))
+    return relu_config.load(merged)
+
+
+def _merge(into: dict, update: dict) -> None:
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = value
+
+
+def _study(experiment: str, config):
+    from relu_lib.studies import study_of
+
+    return study_of(experiment, load_config(config))
+
+
 def _cells(config) -> dict:
     from relu_lib import config as relu_config
 
-    if not isinstance(config, dict):
-        import yaml
-
-        path = Path(config)
-        if not path.is_file():
-            raise UserError(f"{path}: no such config file")
-        config = yaml.safe_load(path.read_text())
-    return relu_config.cells(relu_config.load(config))
+    return relu_config.cells(load_config(config))
 
 
 def _read(path: Path, experiment: str) -> pd.DataFrame:

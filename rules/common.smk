@@ -1,5 +1,5 @@
-# Shared by the workflow files. It holds the validated config, the grid cells of both papers, the code
-# fingerprints, the target lists and the input functions, and no rules. No rules file reads another
+# Shared by the workflow files. It holds the validated config, the grid cells of every study (relu_lib/studies.py),
+# the code fingerprints, the target lists and the input functions, and no rules. No rules file reads another
 # rule file's globals.
 
 import json
@@ -13,10 +13,9 @@ from relu_lib import config as relu_config
 from relu_lib import provenance
 from relu_lib import shards as relu_shards
 from relu_lib.errors import UserError
-from relu_lib.paper_a import cost as paper_a_cost
-from relu_lib.paper_a import grid as paper_a_grid
-from relu_lib.paper_b import cost as paper_b_cost
+from relu_lib.paper_a.tails import grid as tails_grid
 from relu_lib.paper_b.projections import PROJECTIONS
+from relu_lib.studies import BY_NAME as STUDIES
 
 try:
     CONFIG = relu_config.load(config)  # the one input boundary: schema, cross-key rules, resource limits
@@ -24,14 +23,16 @@ try:
     # Every job's resources, computed (and checked against `limits`) here, so the rules' resource lambdas
     # are lookups that cannot fail while Snakemake builds the DAG.
     RESOURCES = {
-        paper: {exp: {cell: cost(spec) for cell, spec in grid.items()} for exp, grid in exps.items()}
-        for (paper, exps), cost in zip(CELLS.items(), (paper_a_cost.resources, paper_b_cost.resources))
+        name: {exp: {cell: STUDIES[name].resources(spec) for cell, spec in grid.items()} for exp, grid in exps.items()}
+        for name, exps in CELLS.items()
     }
 except UserError as exc:
     sys.exit(f"config error: {exc}")
 CELLS_A, CELLS_B = CELLS["paper_a"], CELLS["paper_b"]
-CELLS_TAILS = paper_a_grid.tails_cells(CONFIG)  # figure A6 (rules/tails.smk); {} without a `tails` experiment
+CELLS_TAILS = CELLS["tails"].get(tails_grid.NAME, {})  # {cell id: spec} of the tails study (rules/tails.smk)
 CHECKS = CONFIG["checks"]
+FIGURES_A = [f for f in STUDIES["paper_a"].figures if f.wanted(CELLS_A)]  # one rule each (rules/paper_a.smk)
+CELL_PATTERN = r"[A-Za-z0-9_.+=-]+(/[A-Za-z0-9_.+=-]+)*"  # a cell id: no shell characters ever reach a command
 SCRIPTS = Path(workflow.basedir) / "scripts"
 FIGURE_WIDTH = CONFIG.get("figures", {}).get("width", "screen")  # screen, single, double or inches
 
@@ -88,7 +89,6 @@ def shard_manifest(name):
         cells = [
             {
                 "spec": spec,
-                "constants": f"results/constants/{spec['law_name']}.json",
                 "out": cell_file(experiment, c),
             }
             for c, spec in ((c, CELLS_A[experiment][c]) for c in ids)
@@ -139,19 +139,22 @@ def resource(paper, name):
 
 
 def result_targets():
-    """Every Parquet and JSON file under results/ (cells, constants, n0, summaries, checks). As targets of `rule all`, a deleted one is rebuilt
+    """Every Parquet and JSON file under results/ (cells, n0, summaries, checks). As targets of `rule all`, a deleted one is rebuilt
     (Snakemake does not rebuild a missing intermediate file whose consumers exist)."""
-    cells = [f for grid in (CELLS_A, CELLS_B) for exp in grid for f in cell_files(grid, exp)]
-    constants = sorted({f"results/constants/{s['law_name']}.json" for g in CELLS_A.values() for s in g.values()})
-    n0 = sorted({n0_path(s) for g in CELLS_B.values() for s in g.values()})
-    tables = (
-        [f"results/{k}/{e}.parquet" for e in CELLS_A for k in ("summary", "curves")]
-        + [f"results/summary/{e}{x}.parquet" for e in CELLS_B for x in ("", "_cells")]
-        + ([C_TABLE] if "sample_complexity" in CELLS_B else [])
-        + BOUND_TABLES
-        + (["results/bounds/all_checks.parquet"] if BOUND_TABLES else [])
-    )
-    return cells + constants + n0 + tables
+    out = []
+    for name, experiments in CELLS.items():
+        study = STUDIES[name]
+        out += [study.file_of(exp, cell) for exp, grid in experiments.items() for cell in grid]
+        out += [table.format(experiment=exp) for exp in experiments for table in study.tables]
+    return out + paper_b_inputs() + BOUND_TABLES + (["results/bounds/all_checks.parquet"] if BOUND_TABLES else [])
+
+
+def figure_targets():
+    """Every study's figures whose experiments the config has, and its further outputs."""
+    out = []
+    for name, experiments in CELLS.items():
+        out += STUDIES[name].figure_files(experiments)
+    return out + (["figures/B_sample_complexity.md"] if "sample_complexity" in CELLS_B else [])
 
 
 def quarantine_corrupt(paths):
@@ -197,60 +200,32 @@ def warm_up_paper_a_kernel():
         )
 
 
-A_ADVERSARIES = CONFIG.get("paper_a", {}).get("experiments", {}).get("poisoning", {}).get("adversaries", [])
-
-
-def paper_a_targets():
-    out = []
-    if "realizable" in CELLS_A:
-        out += expand("figures/{fig}.{ext}", fig=["A1_realizable", "A5_tron_vs_sgd"], ext=["pdf", "png"])
-    if "batch_scaling" in CELLS_A:
-        out += expand("figures/A2_batch_scaling.{ext}", ext=["pdf", "png"])
-    if "poisoning" in CELLS_A:
-        out += expand("figures/A3_poisoned_{adv}.{ext}", adv=A_ADVERSARIES, ext=["pdf", "png"])
-        out += expand("figures/A4_degradation.{ext}", ext=["pdf", "png"])
-    if "sgd_variants" in CELLS_A:
-        out += expand("figures/A7_sgd_variants.{ext}", ext=["pdf", "png"])
-    if CELLS_TAILS:
-        out += expand("figures/A6_tail_index.{ext}", ext=["pdf", "png"])
-    return out
+def figure_inputs(figure, kind):
+    """`experiment=path` arguments of a paper-A figure's summaries or theory curves, shell-quoted."""
+    folder = {"summary": "summary", "curves": "curves"}[kind]
+    return " ".join(shlex.quote(f"{e}=results/{folder}/{e}.parquet") for e in figure.experiments if e in CELLS_A)
 
 
 def tails_cell_files():
-    return [f"results/tails/{cell}/norms.parquet" for cell in CELLS_TAILS]
+    return [STUDIES["tails"].file_of(tails_grid.NAME, cell) for cell in CELLS_TAILS]
 
 
 def tails_resources(spec):
-    """Memory and minutes of a tails cell: inputs are drawn a chunk at a time for a block of seeds (bounded
-    buffers); time from the normals it draws, at 5e8 per minute (measured 7e8-1.2e9 on one core) times 2."""
-    normals = spec["seeds"] * (spec["burn_in_lags"] + spec["samples"]) * spec["thin"] * spec["b"] * spec["law"]["d"]
-    return {"mem_mb": 1000, "runtime": max(5, math.ceil(2 * normals / 5e8))}
+    return STUDIES["tails"].resources(spec)
 
 
 def paper_a_spec(wildcards):
     return CELLS_A[wildcards.experiment][wildcards.cell]
 
 
-def paper_a_constants(wildcards):
-    return f"results/constants/{paper_a_spec(wildcards)['law_name']}.json"
-
-
-def paper_a_experiment_constants(wildcards):
-    return sorted({f"results/constants/{s['law_name']}.json" for s in CELLS_A[wildcards.experiment].values()})
-
-
 # ---- paper B ------------------------------------------------------------------------------------
 C_TABLE = "results/summary/sample_complexity_c50_c90.parquet"
 
 
-def paper_b_targets():
-    out = []
-    if "trajectories" in CELLS_B:
-        out += expand("figures/B1_trajectories.{ext}", ext=["pdf", "png"])
-    if "sample_complexity" in CELLS_B:
-        out += expand("figures/B2_sample_complexity.{ext}", ext=["pdf", "png"])
-        out += ["figures/B_sample_complexity.md"]
-    return out
+def paper_b_inputs():
+    """Paper B's files besides cells and tables: the n0 of every (constraint, s, d) and the c50/c90 table."""
+    n0 = sorted({n0_path(s) for g in CELLS_B.values() for s in g.values()})
+    return n0 + ([C_TABLE] if "sample_complexity" in CELLS_B else [])
 
 
 def paper_b_spec(wildcards):
@@ -270,8 +245,7 @@ def paper_b_c_table(wildcards):
 
 
 # ---- the bound-check table ------------------------------------------------------------------------
-BOUND_TABLES = [f"results/bounds/{experiment}.parquet" for paper in CELLS.values() for experiment in paper]
-BOUND_TABLES += ["results/bounds/tails.parquet"] if CELLS_TAILS else []
+BOUND_TABLES = [f"results/bounds/{experiment}.parquet" for study in CELLS.values() for experiment in study]
 
 
 def bound_table_targets():
@@ -288,7 +262,7 @@ def print_verdict_summary():
     figures and the verdict table are and how to build the report."""
     from relu_lib.bound_table import end_of_run_message
 
-    print(end_of_run_message(BOUND_TABLES, paper_a_targets() + paper_b_targets(), Path.cwd()))
+    print(end_of_run_message(BOUND_TABLES, figure_targets(), Path.cwd()))
 
 
 if workflow.is_main_process:

@@ -30,7 +30,7 @@ if CELLS_PER_JOB == 1:
         message:
             "paper B: train {wildcards.experiment} cell {wildcards.cell}"
         input:
-            n0=paper_b_n0,  # not ancient(): see the constants of paper A
+            n0=paper_b_n0,  # not ancient(): Snakemake would skip the cells' own rerun checks when n0 reruns
         output:
             "results/trajectories/{experiment}/{cell}/data.parquet",
         wildcard_constraints:

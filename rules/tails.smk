@@ -3,7 +3,7 @@
 
 
 rule tails_train:
-    """One tails cell: Tron and SGD on every seed from w*, ||w_t - w*|| after the burn-in, thinned."""
+    """One tails cell: GLM-Tron and SGD on every seed from w*, ||w_t - w*|| after the burn-in, thinned."""
     message:
         "paper A: tails cell {wildcards.cell}"
     output:
@@ -31,7 +31,7 @@ rule tails_summarize:
     output:
         "results/summary/tails.parquet",
     params:
-        bootstrap=paper_a_grid.tails_grid.bootstrap_size(CONFIG),
+        bootstrap=tails_grid.bootstrap_size(CONFIG),
         code=code("paper_a/tails/summarize.py"),
     log:
         "logs/summary/tails.log",
@@ -41,7 +41,7 @@ rule tails_summarize:
 
 
 rule tails_check:
-    """Verdict rows: measured against predicted tail index, and Tron's against SGD's."""
+    """Verdict rows: measured against predicted tail index, and GLM-Tron's against SGD's."""
     localrule: True
     input:
         "results/summary/tails.parquet",

@@ -1,18 +1,22 @@
 """Re-simulate cells from their Parquet files alone and report whether the rows match.
 
-usage: python scripts/resimulate.py results/.../cell.parquet [...]
-Exit status 0 if every file is reproduced bit-identically, 1 otherwise."""
+example: python scripts/resimulate.py results/trajectories/<experiment>/<cell>/data.parquet [...]
+Exit status 0 if every file is reproduced bit-identically, 1 otherwise, 2 on a usage error or an unreadable file."""
 
 import sys
 
-from relu_lib.cli import run as cli_run
+from relu_lib import cli
 
 
-def main(paths):
+def main():
+    parser = cli.parser(__doc__)
+    parser.add_argument("paths", nargs="+", metavar="CELL_FILE", help="a cell's data.parquet (paper A or B)")
+    args = parser.parse_args()
+
     from relu_lib.resimulate import compare
 
     ok = True
-    for path in paths:
+    for path in args.paths:
         c = compare(path)
         ok &= c.identical
         print(f"{path}: paper {c.paper}, {c.rows} rows: {c.detail}")
@@ -20,4 +24,4 @@ def main(paths):
 
 
 if __name__ == "__main__":
-    cli_run(lambda: main(sys.argv[1:]))
+    cli.run(main)

@@ -1,45 +1,95 @@
 """Paper A's grid: the config's cross-key rules and its expansion into cells.
 
-A cell is experiment x law x b x adversary x (beta, theta); its spec is everything the trainer
-needs, so a train job reads nothing but its spec and its law's constants.
+An experiment is a product law x b x beta x theta under one attack, one step and one iteration count; a cell
+is one point of it, and its spec (`CellSpec`, frozen and typed) is everything the trainer needs: a train
+job reads nothing but its spec. The heavy-tail study (`tails`, a key of the same `experiments` mapping) is a study
+of its own (relu_lib.paper_a.tails.grid).
 """
 
 from __future__ import annotations
 
 import itertools
+import math
+from dataclasses import asdict, dataclass
 
 from relu_lib.cells import cell_id, check_axis
 from relu_lib.errors import UserError
-from relu_lib.paper_a.adversaries import ADVERSARIES
 from relu_lib.paper_a.laws import FAMILIES
-from relu_lib.paper_a.tails import grid as tails_grid
-from relu_lib.paper_a.update_rule import GATES
 
-NO_ATTACK = [{"beta": [0], "theta": [0]}]
+ALGORITHMS = ("alg2", "sgd")  # every cell runs both, on the same mini-batches, from the same start
+DEFAULT_CHECKPOINTS = 200
+TAILS = "tails"  # the key of the heavy-tail study inside paper_a.experiments (relu_lib.paper_a.tails.study)
+
+
+@dataclass(frozen=True)
+class CellSpec:
+    """One paper-A cell. `law` is the law's config entry; every other field is a plain number or name."""
+
+    experiment: str
+    law_name: str
+    law: dict
+    b: int
+    attack: str  # none | alternating (the paper's, §3.1) | random_sign
+    beta: float
+    theta: float  # the attack's magnitude and Algorithm 2's filter level theta*
+    beta_threshold: float  # beta(x) = beta 1{<w*, x> > beta_threshold}; -inf: constant beta
+    eta: float
+    iterations: int
+    runs: int
+    checkpoints: int
+    start: str  # per_run | fixed
+    sampler: str  # full | projected (resolved from the config's auto)
+    master_seed: int
+    w_star_scale: float
+    start_scale: float
+
+    @property
+    def n(self) -> int:
+        return int(self.law["d"])
+
+    @property
+    def attacked(self) -> bool:
+        return self.attack != "none" and self.beta > 0 and self.theta > 0
+
+    def attack_key(self) -> dict:
+        """What the attack's random stream is keyed by."""
+        return {"attack": self.attack, "beta": self.beta, "theta": self.theta, "threshold": self.beta_threshold}
+
+    def to_json(self) -> dict:
+        out = asdict(self)
+        out["beta_threshold"] = None if math.isinf(self.beta_threshold) else self.beta_threshold
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict) -> CellSpec:
+        data = dict(data)
+        data["beta_threshold"] = -math.inf if data.get("beta_threshold") is None else data["beta_threshold"]
+        return cls(**data)
 
 
 def fill_schema(schema: dict) -> None:
-    """Put the registries' names (law families, adversaries) into the config schema."""
+    """Put the registries' names (law families) into the config schema."""
     schema["$defs"]["law"]["properties"]["family"]["enum"] = sorted(FAMILIES)
-    schema["$defs"]["experiment_a"]["properties"]["adversaries"]["items"]["enum"] = sorted(ADVERSARIES)
-    schema["$defs"]["experiment_a"]["properties"]["algorithms"]["items"]["enum"] = sorted(GATES)
+
+
+def experiments(config: dict) -> dict:
+    """Paper A's experiments of the config, the heavy-tail study left out (it has its own grid)."""
+    exps = config.get("paper_a", {}).get("experiments", {})
+    return {name: exp for name, exp in exps.items() if name != TAILS}
 
 
 def validate(config: dict) -> None:
-    """The rules a schema cannot state: law parameters per family, laws that exist, attacks."""
+    """The rules a schema cannot state: law parameters per family, laws that exist, samplers that apply."""
     for name, law in config["laws"].items():
         _check_law(name, law)
-    tails_grid.validate(config)
-    for exp_name, exp in config.get("paper_a", {}).get("experiments", {}).items():
-        if exp_name == tails_grid.NAME:  # its own rules and cells (figure A6)
-            continue
+    for exp_name, exp in experiments(config).items():
         _check_experiment(f"paper_a.experiments.{exp_name}", exp, config["laws"])
 
 
 def _check_law(name: str, law: dict) -> None:
     key = f"laws.{name}"
     params = FAMILIES[law["family"]].params
-    allowed = {"family", "d", "eta", *params}
+    allowed = {"family", "d", *params}
     for extra in sorted(set(law) - allowed):
         raise UserError(
             f"unknown key '{key}.{extra}' for family {law['family']}; allowed keys: {', '.join(sorted(allowed))}"
@@ -50,47 +100,22 @@ def _check_law(name: str, law: dict) -> None:
                 f"missing key '{key}.{missing}'; required keys of family {law['family']}: "
                 f"{', '.join(['family', 'd', *params])}"
             )
-    if law["family"] == "student_t":
-        if law["nu"] <= 2:
-            raise UserError(
-                f"'{key}.nu' = {law['nu']}: Student-t needs nu > 2 for a finite second moment "
-                "(Sigma must exist); allowed values: nu > 2"
-            )
-        if law["nu"] <= 4 and "eta" not in law:
-            raise UserError(
-                f"missing key '{key}.eta': with nu = {law['nu']} <= 4 the fourth moment is infinite, "
-                "so the theory step eta*(b) is undefined; allowed values: nu > 4, or an explicit "
-                "step eta > 0"
-            )
+    if law["family"] == "student_t" and law["nu"] <= 4:
+        raise UserError(
+            f"'{key}.nu' = {law['nu']}: Theorem 3.1 needs E||x||^4 finite, so Student-t needs nu > 4; "
+            "allowed values: nu > 4"
+        )
     if law["family"] == "mixture" and law["d"] < 2:
         raise UserError(
             f"'{key}.d' = {law['d']}: the mixture law is anisotropic only for d >= 2; allowed values: d >= 2"
         )
-    _check_spectrum(key, law, params)
+    for p in params:  # the moments square and invert these: keep them far from the ends of double precision
+        if 0 < law[p] < 1e-50 or law[p] > 1e50:
+            raise UserError(f"'{key}.{p}' = {law[p]}: out of range; allowed values: 0 or 1e-50 .. 1e50")
 
 
-# Sigma's eigenvalues must stay far from the ends of double precision: the theory divides by lambda1 and
-# squares lambda3 (and M4 ~ d sigma^4), so sigma = 1e-200 (Sigma = 0 in doubles) is no law at all.
-LAMBDA_RANGE, MAX_CONDITION = (1e-100, 1e100), 1e13
-
-
-def _check_spectrum(key: str, law: dict, params) -> None:
-    known = FAMILIES[law["family"]](law["d"], **{p: law[p] for p in params}).closed_form()
-    lambda1, lambda3 = known["sigma"].eigenvalues()
-    lambda2 = known["m4"].eigenvalues()[1] if hasattr(known["m4"], "eigenvalues") else None
-    fine = (
-        LAMBDA_RANGE[0] <= lambda1 <= lambda3 <= LAMBDA_RANGE[1]
-        and lambda3 <= MAX_CONDITION * lambda1
-        and (lambda2 is None or LAMBDA_RANGE[0] ** 2 <= lambda2 <= LAMBDA_RANGE[1] ** 2)
-    )
-    if not fine:
-        values = ", ".join(f"{p} = {law[p]}" for p in params)
-        raise UserError(
-            f"'{key}.{params[0]}' ({values}): Sigma is numerically degenerate (lambda_min = {lambda1:.3g}, "
-            f"lambda_max = {lambda3:.3g}, lambda_max(M4) = {lambda2}); allowed values: parameters "
-            f"giving {LAMBDA_RANGE[0]:g} <= lambda_min <= lambda_max <= {LAMBDA_RANGE[1]:g} and "
-            f"lambda_max / lambda_min <= {MAX_CONDITION:g}"
-        )
+def _is_standard_normal(law: dict) -> bool:
+    return law["family"] == "normal" and law["sigma"] == 1.0
 
 
 def _check_experiment(key: str, exp: dict, laws: dict) -> None:
@@ -99,110 +124,61 @@ def _check_experiment(key: str, exp: dict, laws: dict) -> None:
             raise UserError(
                 f"'{key}.laws[{i}]' = '{name}' is not a law defined under 'laws'; allowed values: {', '.join(laws)}"
             )
-    if exp["iterations"] == "auto":
-        for needed in ("iterations_factor", "max_iterations"):
-            if needed not in exp:
-                raise UserError(
-                    f"missing key '{key}.{needed}'; iterations = auto requires the keys "
-                    "iterations_factor and max_iterations"
-                )
-        for i, name in enumerate(exp["laws"]):
-            if "eta" in laws[name]:
-                raise UserError(
-                    f"'{key}.laws[{i}]' = '{name}' sets an explicit eta, so T(epsilon, delta, b) is "
-                    "undefined and iterations = auto cannot size the run; allowed values: laws without "
-                    "eta, or give a number of iterations"
-                )
-    algorithms = exp.get("algorithms", ["tron", "sgd"])
-    if not {"tron", "sgd"} <= set(algorithms):
+        if exp.get("sampler") == "projected" and not _is_standard_normal(laws[name]):
+            raise UserError(
+                f"'{key}.sampler' = projected, but law '{name}' is not N(0, I): the projected sampler is exact in "
+                "law for standard Gaussian inputs only; allowed values: auto or full for this law"
+            )
+    for axis in ("betas", "thetas"):
+        check_axis(f"{key}.{axis}", [float(v) for v in exp[axis]])
+    attacked = any(v > 0 for v in exp["betas"]) and any(v > 0 for v in exp["thetas"])
+    if exp["attack"] == "none" and attacked:
         raise UserError(
-            f"'{key}.algorithms' = {algorithms}: every cell runs tron and sgd (the checks compare them); "
-            f"allowed values: tron, sgd and any of {', '.join(sorted(set(GATES) - {'tron', 'sgd'}))}"
+            f"'{key}.attack' = none but '{key}.betas' and '{key}.thetas' have values > 0; allowed values: "
+            "attack alternating or random_sign, or betas/thetas of 0"
         )
-    adversaries = exp.get("adversaries", ["none"])
-    attacks = exp.get("attacks", NO_ATTACK)
-    for axis in ("beta", "theta"):  # over every block: the blocks' points share one cell namespace
-        check_axis(f"{key}.attacks[*].{axis}", [float(v) for block in attacks for v in block[axis]])
-    attacked = any(v > 0 for block in attacks for v in block["beta"] + block["theta"])
-    if "none" in adversaries and attacked:
+    if "beta_threshold" in exp and exp["attack"] == "none":
+        raise UserError(f"'{key}.beta_threshold' is set but '{key}.attack' = none; allowed values: an attack")
+    checkpoints = exp.get("checkpoints", DEFAULT_CHECKPOINTS)
+    if checkpoints > exp["iterations"] + 1:
         raise UserError(
-            f"'{key}.adversaries' contains 'none' but '{key}.attacks' has beta or theta > 0; "
-            "allowed values: adversaries without 'none' (put the unattacked cells in an experiment "
-            "without attacks)"
+            f"'{key}.checkpoints' = {checkpoints} is more than the {exp['iterations'] + 1} steps of a run; "
+            f"allowed values: 2 .. {exp['iterations'] + 1}"
         )
 
 
 def cells(config: dict) -> dict[str, dict[str, dict]]:
-    """{experiment: {cell id: cell spec}} for paper A; a spec is everything the trainer needs."""
-    if "paper_a" not in config:
-        return {}
-    pa = config["paper_a"]
+    """{experiment: {cell id: spec as JSON}} of paper A's experiments (the tails study: see tails_cells)."""
+    return {name: {cell: spec.to_json() for cell, spec in specs(config, name).items()} for name in experiments(config)}
+
+
+def specs(config: dict, experiment: str) -> dict[str, CellSpec]:
+    """{cell id: CellSpec} of one experiment."""
+    pa, exp = config["paper_a"], config["paper_a"]["experiments"][experiment]
     out = {}
-    for exp_name, exp in pa["experiments"].items():
-        if exp_name == tails_grid.NAME:  # not trained by train_a: see tails_cells
-            continue
-        grid = {}
-        for law_name, b, adversary in itertools.product(
-            exp["laws"], exp["batch_sizes"], exp.get("adversaries", ["none"])
-        ):
-            for beta, theta in _attack_points(exp.get("attacks", NO_ATTACK)):
-                law = config["laws"][law_name]
-                spec = {
-                    "experiment": exp_name,
-                    "law_name": law_name,
-                    "law": {k: v for k, v in law.items() if k != "eta"},
-                    "b": b,
-                    "adversary": adversary,
-                    "beta": float(beta),
-                    "theta": float(theta),
-                    "iterations": exp["iterations"],
-                    "seeds": exp["seeds"],
-                    "checkpoints": exp["checkpoints"],
-                    "master_seed": config["seed"],
-                    "step_factor": exp.get("step_factor", pa["step_factor"]),
-                    "eta": law.get("eta"),
-                    "w_star_norm": pa["w_star_norm"],
-                    "start_norm": pa["start_norm"],
-                    "epsilon": config["checks"]["epsilon"],
-                    "delta": config["checks"]["delta"],
-                }
-                if "algorithms" in exp:  # only then: default cells keep their spec (and fingerprint)
-                    spec["algorithms"] = list(exp["algorithms"])
-                if exp["iterations"] == "auto":
-                    spec.update(iterations_factor=exp["iterations_factor"], max_iterations=exp["max_iterations"])
-                grid[cell_id(law=law_name, b=b, adv=adversary, beta=float(beta), theta=float(theta))] = spec
-        out[exp_name] = grid
-    return out
-
-
-def tails_cells(config: dict) -> dict[str, dict]:
-    """{cell id: spec} of the optional `tails` experiment (figure A6; relu_lib.paper_a.tails.grid)."""
-    return tails_grid.cells(config)
-
-
-def _attack_points(blocks) -> list[tuple[float, float]]:
-    """The union of the beta x theta products of every attack block, in first-seen order."""
-    seen = {}
-    for block in blocks:
-        for point in itertools.product(block["beta"], block["theta"]):
-            seen.setdefault((float(point[0]), float(point[1])), None)
-    return list(seen)
-
-
-def job_costs(config: dict):
-    """(job, {'mem_mb', 'runtime'}) of every paper-A job with a cost model: one per law's constants, one
-    per train job (a cell, or a shard of cells with `cells_per_job`)."""
-    from relu_lib.paper_a import cost
-    from relu_lib.shards import train_job_costs
-
-    experiments = cells(config)
-    used = {spec["law_name"] for grid in experiments.values() for spec in grid.values()}
-    samples = config.get("paper_a", {}).get("moment_samples", 0)
-    for name in sorted(used):
-        yield (
-            f"the constants of law '{name}' (moment_samples = {samples})",
-            cost.constants_resources(config["laws"][name], samples),
+    for law_name, b, beta, theta in itertools.product(exp["laws"], exp["batch_sizes"], exp["betas"], exp["thetas"]):
+        law = config["laws"][law_name]
+        sampler = exp.get("sampler", "auto")
+        if sampler == "auto":
+            sampler = "projected" if _is_standard_normal(law) else "full"
+        spec = CellSpec(
+            experiment=experiment,
+            law_name=law_name,
+            law=dict(law),
+            b=int(b),
+            attack=exp["attack"],
+            beta=float(beta),
+            theta=float(theta),
+            beta_threshold=float(exp.get("beta_threshold", -math.inf)),
+            eta=float(exp["eta"]),
+            iterations=int(exp["iterations"]),
+            runs=int(exp["runs"]),
+            checkpoints=int(exp.get("checkpoints", DEFAULT_CHECKPOINTS)),
+            start=exp.get("start", "per_run"),
+            sampler=sampler,
+            master_seed=int(config["seed"]),
+            w_star_scale=float(pa["w_star_scale"]),
+            start_scale=float(pa["start_scale"]),
         )
-    for exp_name, grid in experiments.items():
-        cell_costs = {cell: cost.resources(spec) for cell, spec in grid.items()}
-        yield from train_job_costs("paper A", exp_name, cell_costs, config.get("cells_per_job", 1))
+        out[cell_id(law=law_name, b=int(b), adv=exp["attack"], beta=float(beta), theta=float(theta))] = spec
+    return out

@@ -1,7 +1,8 @@
-"""Paper A's step loop as one compiled kernel per seed (relu_lib.paper_a.trainer.run_cell calls it).
+"""Paper A's full-draw step loop, one compiled call per run (relu_lib.paper_a.trainer calls it): the reference
+sampler for every input law (relu_lib.paper_a.projected is the exact-in-law shortcut for Gaussian inputs).
 
 Per seed, one numba-compiled call (`@njit(cache=True)`, fastmath off) draws the seed's inputs and
-attack noise, computes the labels, steps the three runs, checks divergence and epsilon hitting after
+attack noise, computes the labels, steps the algorithms, checks divergence and epsilon hitting after
 every step and records the checkpoints: no per-step Python, hence no per-call floor of NumPy.
 
 Random numbers: numba runs NumPy's own algorithms (ziggurat normals, Lemire integers, ...) on the
@@ -20,8 +21,8 @@ Only the mixture and the attacks depend on the chunk length (the order of their 
 draws); it is chunk_steps(b, d), a function of (b, d) only.
 
 Arithmetic: with Delta = w - w*, z = <w*, x>, P = <Delta, x>, a run's residual on row i is
-r_i = y_i - ReLU(P_i + z_i) (zero for SGD where P_i + z_i <= 0) and Delta += sum_i (eta/b r_i) x_i:
-update_rule.step. Sums run in a fixed order (over coordinates, then rows), without reassociation,
+D_i of update_rule (Algorithm 2: y_i - P_i - z_i where y_i > theta, else 0; S.G.D.: the same where
+P_i + z_i > 0) and Delta += sum_i (eta/b D_i) x_i: update_rule.step. Sums run in a fixed order (over coordinates, then rows), without reassociation,
 so a seed's numbers depend neither on R nor on the cache or the machine's vector width.
 
 Statistics: the kernel writes each seed's error and Delta at the K checkpoints into arrays of shape
@@ -39,28 +40,27 @@ import numpy as np
 from numba import njit
 
 # law families and adversaries, as the kernel knows them
-NORMAL, LAPLACE, UNIFORM, STUDENT_T, MIXTURE = range(5)
+NORMAL, LAPLACE, UNIFORM, STUDENT_T, MIXTURE, SHIFTED_NORMAL, EXPONENTIAL = range(7)
 LAWS = {
     "normal": (NORMAL, "sigma"),
     "laplace": (LAPLACE, "scale"),
     "uniform": (UNIFORM, "half_width"),
     "student_t": (STUDENT_T, "nu"),
     "mixture": (MIXTURE, "mean_norm"),
+    "shifted_normal": (SHIFTED_NORMAL, "shift"),
+    "exponential": (EXPONENTIAL, "scale"),
 }
 SILENT, RANDOM_SIGN, ALTERNATING, ALIGNED, UNIFORM_XI = range(5)
 ADVERSARIES = {"random_sign": RANDOM_SIGN, "alternating": ALTERNATING, "aligned": ALIGNED, "uniform": UNIFORM_XI}
-# the residual gates of update_rule.GATES: Tron none, SGD its own 1{<w, x_i> > 0}, the authors' published
-# variant sample 0's indicator times the sum of the residuals, on x_0 alone
-GATE_NONE, GATE_OWN, GATE_FIRST_SAMPLE = range(3)
-GATES = {"none": GATE_NONE, "own": GATE_OWN, "first_sample": GATE_FIRST_SAMPLE}
+# the residual gates of update_rule: Algorithm 2's label filter 1{y_i > theta}, S.G.D.'s own 1{<w, x_i> > 0},
+# and none (the mini-batch GLM-Tron of the heavy-tail study)
+GATE_FILTER, GATE_OWN, GATE_NONE = range(3)
+GATES = {"alg2": GATE_FILTER, "sgd": GATE_OWN, "glm_tron": GATE_NONE}
 
 
-def gate_codes(gates, b: int) -> np.ndarray:
-    """The kernel's gate codes of the runs' gate names; with b = 1 the first-sample gate is SGD's own."""
-    codes = np.array([GATES[gate] for gate in gates], dtype=np.int64)
-    if b == 1:
-        codes[codes == GATE_FIRST_SAMPLE] = GATE_OWN
-    return codes
+def gate_codes(algorithms) -> np.ndarray:
+    """The kernel's gate codes of the runs' algorithm names."""
+    return np.array([GATES[name] for name in algorithms], dtype=np.int64)
 
 
 def law_arguments(law) -> tuple[int, float, np.ndarray]:
@@ -71,7 +71,7 @@ def law_arguments(law) -> tuple[int, float, np.ndarray]:
             f"relu_lib.paper_a.kernel (_fill_inputs) with the same draws as its Law"
         )
     code, name = LAWS[law.family]
-    mu = law.mu if code == MIXTURE else np.zeros(law.d)
+    mu = law.mu if code in (MIXTURE, SHIFTED_NORMAL) else np.zeros(law.d)
     return code, float(getattr(law, name)), floats(mu)
 
 
@@ -100,7 +100,7 @@ def draw_noise(adversary, rng: np.random.Generator, x: np.ndarray) -> np.ndarray
 def _fill_inputs(rng, law, param, mu, x):
     """One chunk of inputs x (steps, b, d), drawn as the law's NumPy filler draws them."""
     n, b, d = x.shape
-    if law in (NORMAL, MIXTURE):
+    if law in (NORMAL, MIXTURE, SHIFTED_NORMAL):
         for i in range(n):
             for k in range(b):
                 for j in range(d):
@@ -116,6 +116,16 @@ def _fill_inputs(rng, law, param, mu, x):
                     sign = rng.integers(0, 2) * 2.0 - 1.0
                     for j in range(d):
                         x[i, k, j] += sign * mu[j]
+        if law == SHIFTED_NORMAL:
+            for i in range(n):
+                for k in range(b):
+                    for j in range(d):
+                        x[i, k, j] += mu[j]
+    elif law == EXPONENTIAL:
+        for i in range(n):
+            for k in range(b):
+                for j in range(d):
+                    x[i, k, j] = param * (rng.standard_exponential() - 1.0)
     elif law == LAPLACE:
         for i in range(n):
             for k in range(b):
@@ -174,6 +184,7 @@ def run_seed(
     delta0,
     gated,
     c,
+    level,
     b,
     chunk,
     iterations,
@@ -213,7 +224,7 @@ def run_seed(
         _fill_inputs(rng_in, law, param, mu, xs)
         if adversary != SILENT:
             _fill_noise(rng_att, adversary, beta, theta, direction, xs, noise[:size])
-        if b == 1 and runs == 3:
+        if b == 1 and runs == 2:
             k = _steps_single(
                 first,
                 size,
@@ -224,6 +235,7 @@ def run_seed(
                 delta,
                 gated,
                 c,
+                level,
                 err2,
                 live,
                 newly,
@@ -253,6 +265,7 @@ def run_seed(
                 delta,
                 gated,
                 c,
+                level,
                 err2,
                 live,
                 newly,
@@ -284,6 +297,7 @@ def _steps_rows(
     delta,
     gated,
     c,
+    level,
     err2,
     live,
     newly,
@@ -325,14 +339,7 @@ def _steps_rows(
                 for q in range(b):
                     pred[q] += da * xt[i, j, q]
             for q in range(b):
-                coef[q] = _coefficient(pred[q] + z[i, q], y[i, q], gated[a] == GATE_OWN, c)
-            if gated[a] == GATE_FIRST_SAMPLE:  # (sum of the residuals) 1{<w, x_0> > 0} on x_0 alone
-                total = 0.0
-                for q in range(b):
-                    total += coef[q]
-                for q in range(1, b):
-                    coef[q] = 0.0
-                coef[0] = total if pred[0] + z[i, 0] > 0.0 else 0.0
+                coef[q] = _coefficient(pred[q] + z[i, q], y[i, q], gated[a], c, level)
             for j in range(d):  # sum_q coef_q x_q, in the order of q
                 update[j] = coef[0] * x[i, 0, j]
             for q in range(1, b):
@@ -369,6 +376,7 @@ def _steps_single(
     delta,
     gated,
     c,
+    level,
     err2,
     live,
     newly,
@@ -381,36 +389,31 @@ def _steps_single(
     diverged_at,
     hit_step,
 ):
-    """As _steps_rows for b = 1 and three runs, the three runs fused in each loop over the
-    coordinates (three independent sums in flight instead of one: the same order per sum)."""
+    """As _steps_rows for b = 1 and two runs, fused in each loop over the coordinates (two independent sums
+    in flight instead of one: the same order per sum)."""
     d = delta.shape[1]
     event = False
     for i in range(size):
-        zz, s0, s1, s2 = 0.0, 0.0, 0.0, 0.0
+        zz, s0, s1 = 0.0, 0.0, 0.0
         for j in range(d):
             xj = x[i, 0, j]
             zz += w_star[j] * xj
             s0 += delta[0, j] * xj
             s1 += delta[1, j] * xj
-            s2 += delta[2, j] * xj
         yy = (zz if zz > 0.0 else 0.0) + noise[i, 0]
-        c0 = _coefficient(s0 + zz, yy, gated[0] == GATE_OWN, c)
-        c1 = _coefficient(s1 + zz, yy, gated[1] == GATE_OWN, c)
-        c2 = _coefficient(s2 + zz, yy, gated[2] == GATE_OWN, c)
-        e0, e1, e2 = 0.0, 0.0, 0.0
+        c0 = _coefficient(s0 + zz, yy, gated[0], c, level)
+        c1 = _coefficient(s1 + zz, yy, gated[1], c, level)
+        e0, e1 = 0.0, 0.0
         for j in range(d):
             xj = x[i, 0, j]
             v0 = delta[0, j] + c0 * xj
             v1 = delta[1, j] + c1 * xj
-            v2 = delta[2, j] + c2 * xj
             delta[0, j] = v0
             delta[1, j] = v1
-            delta[2, j] = v2
             e0 += v0 * v0
             e1 += v1 * v1
-            e2 += v2 * v2
-        err2[0], err2[1], err2[2] = e0, e1, e2  # a diverged run steps on NaN, unrecorded
-        for a in range(3):
+        err2[0], err2[1] = e0, e1  # a diverged run steps on NaN, unrecorded
+        for a in range(2):
             if live[a] and (not err2[a] <= diverged_sq or (err2[a] <= epsilon_sq and hit_step[a, r] < 0)):
                 event = True
         t = first + i + 1
@@ -425,10 +428,13 @@ def _steps_single(
 
 
 @njit(cache=True)
-def _coefficient(inner, y, gated, c):
-    """(eta/b) r for a row with <w, x> = inner: r = y - ReLU(inner), 0 for SGD where inner <= 0."""
-    if gated and inner <= 0.0:
-        return 0.0
+def _coefficient(inner, y, gate, c, level):
+    """(eta/b) D for a row with <w, x> = inner (update_rule.residuals): Algorithm 2 keeps rows with y > level,
+    S.G.D. rows with inner > 0 (both with the linear residual y - inner), GLM-Tron every row with y - ReLU(inner)."""
+    if gate == GATE_FILTER:
+        return c * (y - inner) if y > level else 0.0
+    if gate == GATE_OWN:
+        return c * (y - inner) if inner > 0.0 else 0.0
     return c * (y - (0.0 if inner <= 0.0 else inner))
 
 

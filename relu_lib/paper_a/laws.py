@@ -1,8 +1,11 @@
-"""Parity-symmetric input laws (docs/theory.md A.0, A.4): samplers and their moments.
+"""Input laws of paper A's experiments: samplers and their moments.
 
-Every law has i.i.d. zero-mean structure or an explicit sign flip, so `x` and `-x` have the
-same law by construction. A law states its closed-form constants where docs/theory.md A.4 gives
-them; `constants()` fills any other one by Monte Carlo with a standard error.
+Paper A assumes no symmetry of the input law (§3: Theorem 3.1 needs moments and lambda_1 > 0 only). The
+figures of the paper use N(0, I_n) (`normal`); the other families serve the experiment beyond the paper
+(docs/paper_a.md "Milder conditions"): parity-symmetric ones (laplace, uniform, student_t, mixture), and
+two that are not symmetric: `shifted_normal` (N(mu, I), non-centred) and `exponential` (centred but skewed
+coordinates). A law states its closed-form constants where it has them; `constants()` fills any other
+one by Monte Carlo with a standard error.
 """
 
 from __future__ import annotations
@@ -178,6 +181,40 @@ class StudentT(IidLaw):
         s2 = nu / (nu - 2) if nu > 2 else math.inf
         m4 = 3 * nu**2 / ((nu - 2) * (nu - 4)) if nu > 4 else math.inf
         return s2, m4
+
+
+@register
+class ShiftedNormal(Law):
+    """N(mu, I), mu = shift * (1, ..., 1)/sqrt(d): not centred, so x and -x have different laws."""
+
+    family, params = "shifted_normal", ("shift",)
+    sampling = "x = z + mu: z = standard_normal (row-major); mu = shift (1, ..., 1) / sqrt(d) (law_parameters.mu)"
+
+    @property
+    def mu(self) -> np.ndarray:
+        return np.full(self.d, self.shift / math.sqrt(self.d))
+
+    def _draw(self, rng, shape):
+        return self._fill(rng, np.empty(shape))
+
+    def _fill(self, rng, out):
+        rng.standard_normal(out=out)
+        out += self.mu
+        return out
+
+
+@register
+class Exponential(IidLaw):
+    """scale (E - 1) per coordinate, E ~ Exp(1): centred, skewed (third moment 2 scale^3), not symmetric."""
+
+    family, params = "exponential", ("scale",)
+    sampling = "scale * (Generator.standard_exponential - 1), coordinates in row-major order"
+
+    def _draw(self, rng, shape):
+        return self.scale * (rng.standard_exponential(shape) - 1.0)
+
+    def coordinate_moments(self):
+        return self.scale**2, 9 * self.scale**4  # E(E - 1)^4 = 9
 
 
 @register

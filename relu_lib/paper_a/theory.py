@@ -1,303 +1,200 @@
-"""The bounds and predictions of docs/theory.md (paper A) as pure functions of the distribution constants.
+"""Exact moments of Algorithm 2 for Gaussian inputs (derived here; docs/theory.md "Exact moments").
 
-All formulas are the project's own derivations (docs/theory.md marks them "derived" and
-states them), not quotations of paper A. Notation: Delta_t = w_t - w*, c = E[alpha xi x],
-s2 = E[alpha xi^2 ||x||^2], lambda1 = lambda_min(Sigma), lambda3 = lambda_max(Sigma),
-lambda2 = lambda_max(E[||x||^2 x x^T]).
+Algorithm 2 (paper A, §3) steps w <- w + (eta/b) sum_i 1{y_i > theta} (y_i - <w, x_i>) x_i. Its filter
+s_i = 1{y_i > theta} looks at the label only, never at w, so with Delta = w - w* the step is an affine map
+with i.i.d. random coefficients:  Delta' = (I - G sum_i s_i x_i x_i^T) Delta + G sum_i s_i e_i x_i,
+G = eta/b, e_i = y_i - <w*, x_i>. Its moments are therefore exact linear recursions.
+
+The filter in cases (|xi| <= theta, rho = ||w*||, z = <u, x>, u = w*/rho): a clean sample passes iff
+rho z > theta and then e = 0; an attacked one (label + xi) passes iff rho z > theta - xi and then e = xi.
+So on the filter e_i is a constant kappa_i in {0, xi_i} and s_i = 1{z_i > c_i}, c_i = (theta - kappa_i)/rho.
+
+Gaussian inputs x ~ N(0, I_n): write Delta = p u + q (q orthogonal to u) and x_i = z_i u + v_i; the v_i are
+independent of (z_i, s_i, kappa_i). Expanding one step and averaging over v_i (E v v^T = I - u u^T,
+E[(v^T q)^2 ||v||^2] = (n + 1) ||q||^2) leaves a closed affine recursion of (E p, E p^2, E||q||^2) whose
+coefficients are per-position truncated-normal moments E[s kappa^a z^k] (`position_moments`); and
+E q_t = (1 - G sum_i E s_i)^t q_0 exactly. E||Delta_t||^2 = E p_t^2 + E||q_t||^2 at every t.
+
+Steps are counted as updates: index t is the iterate after t updates (t = 0 is the start, the paper's w_1).
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
-from relu_lib.paper_a.laws import Constants, Law
+ATTACKS = ("none", "alternating", "random_sign")
 
 
-def contraction_k(c: Constants, b: int) -> float:
-    """K(b) = lambda2/b + (1 - 1/b) lambda3^2/4 (docs/theory.md A.3, bound A2)."""
-    return c.lambda2 / b + (1 - 1 / b) * c.lambda3**2 / 4
+@dataclass(frozen=True)
+class Setting:
+    """A cell of paper A's Gaussian experiments: x ~ N(0, I_n), the step eta, the mini-batch b, the attack
+    (probability beta, magnitude theta, which is also Algorithm 2's filter level theta*) and, optionally,
+    a data-dependent attack probability beta(x) = beta 1{<w*, x> > beta_threshold}."""
+
+    n: int
+    b: int
+    eta: float
+    beta: float = 0.0
+    theta: float = 0.0
+    attack: str = "alternating"
+    beta_threshold: float = -math.inf
+
+    def __post_init__(self):
+        if self.attack not in ATTACKS:
+            raise ValueError(f"unknown attack {self.attack!r}; allowed: {', '.join(ATTACKS)}")
 
 
-def optimal_step(c: Constants, b: int) -> float:
-    """eta*(b) = lambda1 / (2 K(b)); 0 when lambda2 is infinite (no step is covered)."""
-    k = contraction_k(c, b)
-    return c.lambda1 / (2 * k) if math.isfinite(k) else 0.0
+def truncated_moments(c: float) -> np.ndarray:
+    """E[z^k 1{z > c}] for k = 0..4, z ~ N(0, 1); c may be +-inf."""
+    if c == math.inf:
+        return np.zeros(5)
+    if c == -math.inf:
+        return np.array([1.0, 0.0, 1.0, 0.0, 3.0])
+    phi = math.exp(-0.5 * c * c) / math.sqrt(2 * math.pi)
+    tail = 0.5 * math.erfc(c / math.sqrt(2))
+    return np.array([tail, phi, c * phi + tail, (c * c + 2) * phi, (c**3 + 3 * c) * phi + 3 * tail])
 
 
-def rho(c: Constants, eta: float, b: int) -> float:
-    """rho(eta, b) = 1 - eta lambda1 + eta^2 K(b) (bound A2); inf when lambda2 is infinite."""
-    return 1 - eta * c.lambda1 + eta**2 * contraction_k(c, b)
+def _pieces(setting: Setting, rho: float, position: int):
+    """(weight, kappa, lo, hi): the filter passes with e = kappa where lo < z <= hi, with that weight."""
+    theta, beta = setting.theta, setting.beta
+    attacked = setting.attack != "none" and beta > 0 and theta > 0
+    clean_lo = theta / rho
+    if not attacked:
+        return [(1.0, 0.0, clean_lo, math.inf)]
+    r = setting.beta_threshold / rho  # beta(x) = beta where z > r, 0 below
+    if setting.attack == "alternating":  # 1-based odd positions -theta, even +theta (0-based: even -theta)
+        xis = [(1.0, -theta if position % 2 == 0 else theta)]
+    else:
+        xis = [(0.5, -theta), (0.5, theta)]
+    out = []
+    if clean_lo < r:
+        out.append((1.0, 0.0, clean_lo, r))  # never attacked there
+    out.append((1.0 - beta, 0.0, max(clean_lo, r), math.inf))
+    for prob, xi in xis:
+        out.append((beta * prob, xi, max((theta - xi) / rho, r), math.inf))
+    return [p for p in out if p[2] < p[3] and p[0] > 0]
 
 
-def a2_bound(c: Constants, eta: float, b: int, initial_sq: float, steps) -> np.ndarray:
-    """E||Delta_t||^2 <= rho^t ||Delta_0||^2 (bound A2, realizable)."""
-    return initial_sq * rho(c, eta, b) ** np.asarray(steps, dtype=float)
+def position_moments(setting: Setting, rho: float) -> dict[str, np.ndarray]:
+    """Per mini-batch position i (arrays of length b): the moments E[s_i kappa_i^a z_i^k] the recursion uses,
+    keyed 'a,k' (e.g. '0,2' = E[s z^2], '1,1' = E[s kappa z])."""
+    keys = ("0,0", "0,1", "0,2", "0,4", "1,0", "1,1", "1,3", "2,0", "2,2")
+    out = {key: np.zeros(setting.b) for key in keys}
+    cache = {}
+    for i in range(setting.b):
+        pieces = _pieces(setting, rho, i % 2 if setting.attack == "alternating" else 0)
+        signature = tuple(pieces)
+        if signature not in cache:
+            acc = dict.fromkeys(keys, 0.0)
+            for weight, kappa, lo, hi in pieces:
+                m = truncated_moments(lo) - truncated_moments(hi)
+                for key in keys:
+                    a, k = map(int, key.split(","))
+                    acc[key] += weight * kappa**a * m[k]
+            cache[signature] = acc
+        for key, value in cache[signature].items():
+            out[key][i] = value
+    return out
 
 
-def iterations_to_epsilon(c: Constants, eta: float, b: int, epsilon: float, delta: float, initial_sq: float) -> float:
-    """T(eps, delta, b) = ln(||Delta_0||^2 / (eps^2 delta)) / ln(1/rho): after T steps
-    P(||Delta_T|| <= eps) >= 1 - delta (bound A2 and Markov). inf where rho >= 1."""
-    r = rho(c, eta, b)
-    if not 0 < r < 1:
+def _pair_sum(f: np.ndarray, g: np.ndarray) -> float:
+    """sum over i != j of f_i g_j."""
+    return float(f.sum() * g.sum() - (f * g).sum())
+
+
+def transition(setting: Setting, rho: float) -> np.ndarray:
+    """The 4x4 matrix A with (E p, E p^2, E||q||^2, 1)_{t+1} = A (E p, E p^2, E||q||^2, 1)_t (exact)."""
+    m = position_moments(setting, rho)
+    g, n = setting.eta / setting.b, setting.n
+    s0, z2, z4 = m["0,0"].sum(), m["0,2"].sum(), m["0,4"].sum()
+    k1, k1z3, k2, k2z2 = m["1,1"].sum(), m["1,3"].sum(), m["2,0"].sum(), m["2,2"].sum()
+    a = np.zeros((4, 4))
+    # p' = p (1 - G S_zz) + G S_kz - G sum s_i z_i <q, v_i>
+    a[0] = [1 - g * z2, 0.0, 0.0, g * k1]
+    a[1, 0] = 2 * g * (k1 - g * (k1z3 + _pair_sum(m["0,2"], m["1,1"])))
+    a[1, 1] = 1 - 2 * g * z2 + g * g * (z4 + _pair_sum(m["0,2"], m["0,2"]))
+    a[1, 2] = g * g * z2
+    a[1, 3] = g * g * (k2z2 + _pair_sum(m["1,1"], m["1,1"]))
+    # q' = q + G sum s_i (kappa_i - p z_i) v_i - G sum s_i v_i v_i^T q
+    a[2, 0] = -2 * g * g * (n - 1) * k1
+    a[2, 1] = g * g * (n - 1) * z2
+    a[2, 2] = 1 - 2 * g * s0 + g * g * ((n + 1) * s0 + _pair_sum(m["0,0"], m["0,0"]))
+    a[2, 3] = g * g * (n - 1) * k2
+    a[3, 3] = 1.0
+    return a
+
+
+def q_contraction(setting: Setting, rho: float) -> float:
+    """E q_{t+1} = (this) E q_t: 1 - G sum_i E s_i (exact)."""
+    return 1 - setting.eta / setting.b * position_moments(setting, rho)["0,0"].sum()
+
+
+def split_offset(w_star: np.ndarray, w_start: np.ndarray) -> tuple[float, float, float]:
+    """(rho, p_0, ||q_0||) of a start: rho = ||w*||, Delta_0 = w_start - w* = p_0 u + q_0."""
+    rho = float(np.linalg.norm(w_star))
+    delta = np.asarray(w_start, dtype=float) - w_star
+    p0 = float(delta @ w_star) / rho
+    return rho, p0, math.sqrt(max(0.0, float(delta @ delta) - p0 * p0))
+
+
+def exact_moments(setting: Setting, rho, p0, q0, steps: int) -> np.ndarray:
+    """(steps + 1, 4): E p_t, E p_t^2, E||q_t||^2 and E<q_t, q_0/||q_0||> for t = 0..steps (exact).
+
+    rho, p0, q0 may be arrays of R runs (each its own w* and start): the result is then (steps + 1, 4, R)."""
+    rho, p0, q0 = np.broadcast_arrays(*map(np.asarray, (rho, p0, q0)))
+    runs = rho.ravel()
+    cache = {}
+    for r in set(runs.tolist()):
+        cache[r] = (transition(setting, r), q_contraction(setting, r))
+    a = np.stack([cache[r][0] for r in runs])  # (R, 4, 4)
+    state = np.stack([p0.ravel(), p0.ravel() ** 2, q0.ravel() ** 2, np.ones(runs.size)], axis=1)  # (R, 4)
+    out = np.empty((steps + 1, 4, runs.size))
+    out[0, :3] = state[:, :3].T
+    if runs.size == 1:  # blocks of 64 steps, each one product with the stacked powers A^1..A^64
+        powers = [np.eye(4)]
+        for _ in range(64):
+            powers.append(a[0] @ powers[-1])
+        block = np.stack(powers[1:])  # (64, 4, 4)
+        single, t = state[0], 0
+        while t < steps:
+            ahead = block[: min(64, steps - t)] @ single  # (k, 4)
+            out[t + 1 : t + 1 + len(ahead), :3, 0] = ahead[:, :3]
+            single, t = ahead[-1], t + len(ahead)
+    else:
+        for t in range(1, steps + 1):
+            state = np.einsum("rij,rj->ri", a, state)
+            out[t, :3] = state[:, :3].T
+    contraction = np.array([cache[r][1] for r in runs])
+    out[:, 3] = q0.ravel()[None, :] * contraction[None, :] ** np.arange(steps + 1)[:, None]
+    return out if rho.ndim else out[..., 0]
+
+
+def exact_second_moment(w_star, w_start, b, eta, beta, theta, steps, attack: str = "alternating") -> np.ndarray:
+    """E||w_t - w*||^2 for t = 0..steps of Algorithm 2 with inputs N(0, I_n), n = len(w_star), started at
+    w_start, under the attack (default: the paper's alternating attack of §3.1 with probability beta and
+    magnitude theta, which is also the filter level). Exact (no Monte Carlo); t counts updates."""
+    w_star = np.asarray(w_star, dtype=float)
+    setting = Setting(n=w_star.size, b=int(b), eta=float(eta), beta=float(beta), theta=float(theta), attack=attack)
+    rho, p0, q0 = split_offset(w_star, w_start)
+    moments = exact_moments(setting, rho, p0, q0, int(steps))
+    return moments[:, 1] + moments[:, 2]
+
+
+def stationary_second_moment(setting: Setting, rho: float) -> float:
+    """lim E||Delta_t||^2 (the floor), inf where the recursion is not stable in mean square."""
+    a = transition(setting, rho)
+    if np.max(np.abs(np.linalg.eigvals(a[:3, :3]))) >= 1:
         return math.inf
-    return max(0.0, math.log(initial_sq / (epsilon**2 * delta)) / math.log(1 / r))
+    fixed = np.linalg.solve(np.eye(3) - a[:3, :3], a[:3, 3])
+    return float(fixed[1] + fixed[2])
 
 
-def mean_iterate_offset(
-    sigma: np.ndarray, eta: float, start_offset: np.ndarray, steps, limit_offset: np.ndarray | None = None
-) -> np.ndarray:
-    """E w_t - w* = (I - eta Sigma/2)^t (w_0 - w_inf) + (w_inf - w*) (exact, docs/theory.md A.2), (K, d).
-
-    `start_offset` = w_0 - w_inf; `limit_offset` = w_inf - w* = 2 Sigma^-1 c (0 if realizable).
-    """
-    evals, evecs = np.linalg.eigh(sigma)
-    coords = evecs.T @ start_offset
-    factors = (1 - eta * evals / 2)[None, :] ** np.asarray(steps, dtype=float)[:, None]
-    limit = np.zeros_like(coords) if limit_offset is None else evecs.T @ limit_offset
-    return (factors * coords[None, :] + limit[None, :]) @ evecs.T
-
-
-def mean_iterate_error(
-    sigma: np.ndarray, eta: float, start_offset: np.ndarray, steps, limit_offset: np.ndarray | None = None
-) -> np.ndarray:
-    """||E w_t - w*|| (the norm of mean_iterate_offset)."""
-    return np.linalg.norm(mean_iterate_offset(sigma, eta, start_offset, steps, limit_offset), axis=1)
-
-
-def limit_offset(sigma: np.ndarray, bias: np.ndarray) -> np.ndarray:
-    """w_inf - w* = 2 Sigma^-1 c (docs/theory.md A.2, A3)."""
-    return 2 * np.linalg.solve(sigma, bias)
-
-
-def bias_vector(
-    law: Law, adversary: str, beta: float, theta: float, direction: np.ndarray, samples: int, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray]:
-    """c = E[alpha xi x] and its entrywise standard error.
-
-    Zero for the zero-mean, x-independent adversaries (none, random_sign, alternating). For
-    `aligned`, c = beta theta E[sign(<v, x>) x]: exact for a Gaussian law
-    (sqrt(2/pi) Sigma v / sqrt(v^T Sigma v)), Monte Carlo otherwise.
-    """
-    zero = np.zeros(law.d)
-    if adversary != "aligned" or beta == 0 or theta == 0:
-        return zero, zero
-    v = direction / np.linalg.norm(direction)
-    if law.family == "normal":
-        sigma_v = law.sigma**2 * v
-        return beta * theta * math.sqrt(2 / math.pi) * sigma_v / math.sqrt(v @ sigma_v), zero
-    x = law.sample(rng, (samples,))
-    values = np.sign(x @ v)[:, None] * x
-    return beta * theta * values.mean(axis=0), beta * theta * values.std(axis=0, ddof=1) / math.sqrt(samples)
-
-
-def attack_second_moment(c: Constants, beta: float, theta: float) -> float:
-    """s2 = E[alpha xi^2 ||x||^2] = beta theta^2 E||x||^2 (every adversary here has |xi| = theta)."""
-    return beta * theta**2 * c.e_norm2
-
-
-def a3_bias_bound(c: Constants, beta: float, theta: float) -> float:
-    """||E w_inf - w*|| = 2 ||Sigma^-1 c|| <= 2 beta theta sqrt(lambda3) / lambda1 (bound A3)."""
-    return 2 * beta * theta * math.sqrt(c.lambda3) / c.lambda1
-
-
-def a4_rho(c: Constants, eta: float, b: int) -> float:
-    """rho_p = 1 - eta lambda1/2 + eta^2 (2 lambda2/b + (1 - 1/b) lambda3^2/2) (bound A4)."""
-    return 1 - eta * c.lambda1 / 2 + eta**2 * (2 * c.lambda2 / b + (1 - 1 / b) * c.lambda3**2 / 2)
-
-
-def a4_bound(c: Constants, eta: float, b: int, bias_sq: float, s2: float, initial_sq: float, steps) -> np.ndarray:
-    """E||Delta_t||^2 <= rho_p^t ||Delta_0||^2 + B / (1 - rho_p) (bound A4), with
-    B = (2 eta/lambda1 + 2 eta^2 (1 - 1/b)) ||c||^2 + 2 eta^2 s2 / b. inf where rho_p >= 1."""
-    rp = a4_rho(c, eta, b)
-    if not rp < 1:
-        return np.full(np.shape(steps), math.inf)
-    big_b = (2 * eta / c.lambda1 + 2 * eta**2 * (1 - 1 / b)) * bias_sq + 2 * eta**2 * s2 / b
-    return initial_sq * rp ** np.asarray(steps, dtype=float) + big_b / (1 - rp)
-
-
-def zero_mean_floor(eta: float, beta: float, theta: float, d: int, b: int) -> float:
-    """E||Delta_inf||^2 ~ eta beta theta^2 d / b (docs/theory.md A5; a prediction to leading order in
-    eta, for zero-mean attacks independent of x)."""
-    return eta * beta * theta**2 * d / b
-
-
-def zero_mean_floor_tolerance(c: Constants, eta: float, b: int) -> float:
-    """Relative size of the first neglected order of (A5): eta K(b) / lambda1 (from (A1): the
-    eta^2 terms of the one-step identity, relative to the eta lambda1 contraction)."""
-    return eta * contraction_k(c, b) / c.lambda1
-
-
-# --- (A5) to next order (docs/theory.md A.3b) -------------------------------------------------
-
-
-def isotropic_variance(c: Constants) -> float | None:
-    """s^2 where Sigma = s^2 I is known in closed form (the i.i.d. laws, for which also M4 = lambda2 I);
-    None otherwise (anisotropic, or estimated by Monte Carlo)."""
-    if c.source.get("lambda1") != "closed form" or not math.isclose(c.lambda1, c.lambda3, rel_tol=1e-12):
-        return None
-    if not np.allclose(c.sigma, c.lambda1 * np.eye(c.d), rtol=0, atol=1e-12 * c.lambda1):
-        return None
-    return c.lambda1
-
-
-def floor_next_order_a(c: Constants, b: int) -> float:
-    """a = lambda2 / (2 b s^2) + (1 - 1/b) s^2 / 4: E||Delta_inf||^2 = leading / (1 - eta a) to next order."""
-    s2 = isotropic_variance(c)
-    return c.lambda2 / (2 * b * s2) + (1 - 1 / b) * s2 / 4
-
-
-def floor_applicability(c: Constants) -> str:
-    """Why the next-order floor does not apply ('' if it does)."""
-    if not c.fourth_moment_finite:
-        return "lambda2 = inf: the first correction to (A5) involves the infinite fourth moment"
-    if isotropic_variance(c) is None:
-        return "anisotropic Sigma: the next-order formula needs Sigma = s^2 I and M4 = lambda2 I"
-    return ""
-
-
-def zero_mean_floor_next(c: Constants, eta: float, beta: float, theta: float, b: int, xi2: float = 1.0) -> float:
-    """Tron's floor to next order (isotropic laws, zero-mean x-independent attack with E[xi^2] = xi2 theta^2):
-    E||Delta_inf||^2 = (eta beta E[xi^2] d / b) / (1 - eta a), a = floor_next_order_a."""
-    return eta * beta * xi2 * theta**2 * c.d / b / (1 - eta * floor_next_order_a(c, b))
-
-
-def floor_cubic_coefficient(c: Constants, w_star_norm: float) -> float:
-    """kappa of the O(||Delta||^3) terms from the inputs where <w, x> and <w*, x> differ in sign: the
-    density of <w*, x> at 0 times E|<Delta_perp, x>|^3, in the Gaussian form
-    (valid for N(0, s^2 I); by the central limit theorem approximately for the other i.i.d. laws):
-    E[|<e, x>|^3] p_{<w*,x>}(0) / 2 = s^2 ||e_perp||^3 / (pi ||w*||), ||e_perp||^2 = (1 - 1/d) ||e||^2."""
-    return (1 - 1 / c.d) ** 1.5 / (math.pi * w_star_norm)
-
-
-def tron_floor_remainder(c: Constants, eta: float, b: int, floor: float, w_star_norm: float) -> float:
-    """Relative size of Tron's first neglected term: E[u^2 ||x||^2] = (1/2) lambda2 q + R with
-    R ~ -(d s^4 / 3) kappa q^{3/2}; its effect on q is (eta / (b s^2)) R / q = O(eta^{3/2})."""
-    s2 = isotropic_variance(c)
-    return eta * c.d * s2 * floor_cubic_coefficient(c, w_star_norm) * math.sqrt(floor) / (3 * b)
-
-
-def sgd_floor_next(
-    c: Constants, eta: float, beta: float, theta: float, b: int, w_star_norm: float, xi2: float = 1.0
-) -> float:
-    """SGD's floor (isotropic laws, zero-mean x-independent attack). Its gate keeps half the poisoned
-    samples, E[alpha xi^2 1{<w,x> > 0} ||x||^2] = beta E[xi^2] d s^2 / 2 exactly, and its drift is weaker than
-    Tron's by the inputs of opposite signs: q solves
-        q (1 - eta a) - kappa q^{3/2} = eta beta E[xi^2] d / (2 b)        (docs/theory.md A.3b),
-    so q / q_tron = 1/2 (1 + kappa sqrt(q) + ...): 0.52-0.54 at the default poisoning cells."""
-    half = 0.5 * zero_mean_floor_next(c, eta, beta, theta, b, xi2) * (1 - eta * floor_next_order_a(c, b))
-    denominator = 1 - eta * floor_next_order_a(c, b)
-    kappa = floor_cubic_coefficient(c, w_star_norm)
-    q = half / denominator
-    for _ in range(100):  # fixed point of q = (half + kappa q^{3/2}) / denominator (a contraction for small q)
-        q_new = (half + kappa * q**1.5) / denominator
-        if abs(q_new - q) <= 1e-15 * q_new:
-            break
-        q = q_new
-    return q
-
-
-def sgd_floor_tolerance(c: Constants, eta: float, b: int, floor: float, w_star_norm: float, gaussian: bool) -> float:
-    """Relative tolerance of SGD's floor: the next terms of the expansion, O(q / ||w*||^2) and Tron's
-    O(eta^{3/2}) remainder, and, for a non-Gaussian law, half the cubic correction itself (its Gaussian
-    form is then a central-limit approximation)."""
-    kappa = floor_cubic_coefficient(c, w_star_norm)
-    tol = (
-        floor / w_star_norm**2
-        + 2 * tron_floor_remainder(c, eta, b, floor, w_star_norm)
-        + (eta * floor_next_order_a(c, b)) ** 2
-    )
-    if not gaussian:
-        tol += 0.5 * kappa * math.sqrt(floor)
-    return tol
-
-
-def first_sample_rates(c: Constants, b: int, w_star_norm: float) -> tuple[float, float]:
-    """Mean contraction rates per step / eta of the authors' variant (update_rule 'first_sample'), near w*,
-    for N(0, s^2 I): orthogonal to w*: s^2 / (2 b) (SGD: s^2 / 2, so b times slower); along w*:
-    (s^2 / 2 + (b - 1) s^2 / (2 pi)) / b (the residuals of samples 1..b-1 only push along E[1{<w*,x> > 0} x])."""
-    s2 = isotropic_variance(c)
-    return s2 / (2 * b), (s2 / 2 + (b - 1) * s2 / (2 * math.pi)) / b
-
-
-def first_sample_floor(c: Constants, eta: float, beta: float, theta: float, b: int, xi2: float = 1.0) -> float:
-    """Leading-order floor of the authors' variant under a zero-mean attack (N(0, s^2 I)), with the
-    first correction of its own noise (every residual multiplies ||x_0||^2):
-    q (1 - (eta / b)(lambda2 / (2 s^2) + (b - 1) d s^2 / 4)) = eta beta E[xi^2] d / 2 (orthogonal part dominates)."""
-    s2 = isotropic_variance(c)
-    lead = eta * beta * xi2 * theta**2 * c.d / 2
-    return lead / (1 - (eta / b) * (c.lambda2 / (2 * s2) + (b - 1) * c.d * s2 / 4))
-
-
-# --- the authors' variant to next order (docs/theory.md A.3b, section 3) ----------------------------------
-
-
-def first_sample_a(c: Constants, b: int) -> float:
-    """a_v = (lambda2 / (2 s^2) + (b - 1) d s^2 / 4) / b: the eta-correction of the variant's orthogonal
-    mean-square contraction, eta s^2 / b (1 - eta a_v) (isotropic laws). The (b - 1) d s^2 / 4 term is the
-    noise of the other samples' residuals multiplying ||x_0||^2; it is not small: 0.27 at eta = 0.01, d = 100."""
-    s2 = isotropic_variance(c)
-    return (c.lambda2 / (2 * s2) + (b - 1) * c.d * s2 / 4) / b
-
-
-def first_sample_stable(c: Constants, eta: float, b: int) -> bool:
-    """Whether the variant's orthogonal second moment contracts at all: eta a_v < 1."""
-    return eta * first_sample_a(c, b) < 1
-
-
-def first_sample_rate_ratio(c: Constants, eta: float, b: int) -> float:
-    """Realizable: SGD's late mean-square rate over the variant's (both orthogonal to w*),
-    eta s^2 (1 - eta a) / (eta s^2 / b (1 - eta a_v)) = b (1 - eta a) / (1 - eta a_v).
-    For N(0, I), d = 100, b = 16, eta = 0.01: 16 x 0.966 / 0.734 = 21.1 (the "21x slower")."""
-    return b * (1 - eta * floor_next_order_a(c, b)) / (1 - eta * first_sample_a(c, b))
-
-
-def first_sample_noise_factor(adversary: str, beta: float, xi2: float) -> float:
-    """E[(sum_i alpha_i xi_i)^2] / (b theta^2): the variant adds the mini-batch's residuals before it
-    multiplies them by x_0, so the attack enters through its batch sum. beta xi2 for per-sample independent
-    signs (random_sign, uniform); beta (1 - beta) for `alternating` (-theta at even, +theta at odd positions:
-    the sum is theta times a difference of two Binomial(b/2, beta), for b even)."""
-    return beta * (1 - beta) if adversary == "alternating" else beta * xi2
-
-
-def first_sample_floor_next(
-    c: Constants,
-    eta: float,
-    beta: float,
-    theta: float,
-    b: int,
-    w_star_norm: float,
-    adversary: str = "random_sign",
-    xi2: float = 1.0,
-) -> float:
-    """The variant's floor (isotropic laws, zero-mean attack independent of x). Orthogonal to w* only sample 0
-    drives and contracts; its drift is weakened like SGD's by the inputs of opposite signs (kappa), and the
-    other samples' residuals lose (2/3) kappa sqrt(q) of their square on the same slab. q solves
-
-        q (1 - eta a_v) - kappa q^{3/2} (1 - eta (b - 1) d s^2 / (6 b)) = eta N d / 2,   N = noise factor
-
-    (docs/theory.md A.3b). Leading order: eta beta E[xi^2] d / 2 = b/2 x Tron's; with the corrections
-    11.0 x Tron's at N(0, I), d = 100, b = 16, eta = 0.01, beta = 1/2, theta = 1/4 (random_sign)."""
-    s2 = isotropic_variance(c)
-    denominator = 1 - eta * first_sample_a(c, b)
-    kappa = floor_cubic_coefficient(c, w_star_norm) * (1 - eta * (b - 1) * c.d * s2 / (6 * b))
-    source = eta * first_sample_noise_factor(adversary, beta, xi2) * theta**2 * c.d / 2
-    q = source / denominator
-    for _ in range(200):  # fixed point of q = (source + kappa q^{3/2}) / denominator
-        q_new = (source + kappa * q**1.5) / denominator
-        if abs(q_new - q) <= 1e-15 * q_new:
-            break
-        q = q_new
-    return q
-
-
-def first_sample_floor_tolerance(c: Constants, eta: float, b: int, floor: float, w_star_norm: float) -> float:
-    """Relative tolerance of the variant's floor, built like SGD's: O(q / ||w*||^2) (the next term in
-    ||e|| / ||w*||), twice the O(eta^{3/2}) remainder of sample 0's own residual, and (eta a_v)^2 for an
-    O(eta^2) term (N(0, s^2 I) only: the cubic terms are in their Gaussian form)."""
-    return (
-        floor / w_star_norm**2
-        + 2 * tron_floor_remainder(c, eta, b, floor, w_star_norm)
-        + (eta * first_sample_a(c, b)) ** 2
-    )
+def floor_leading_order(setting: Setting) -> float:
+    """The leading-order floor of the alternating attack, eta beta theta^2 n / (2 b - eta n) (derived)."""
+    s = setting
+    denominator = 2 * s.b - s.eta * s.n
+    return s.eta * s.beta * s.theta**2 * s.n / denominator if denominator > 0 else math.inf

@@ -44,3 +44,10 @@ def n0_resources(constraint: str, s: int, d: int, samples: int) -> dict:
     seconds = samples * d * NS_PER_N0_DRAW * 1e-9
     floats = min(samples, N0_L0_BATCH) * d * 3 + samples
     return {"mem_mb": math.ceil(BASE_MB + floats * 8 / 2**20), "runtime": max(2, math.ceil(3 * seconds / 60))}
+
+
+def extra_jobs(config: dict, cells: dict):
+    """(job, cost) of the n0 jobs: one per (constraint, s, d) of the cells."""
+    samples = config.get("paper_b", {}).get("n0_samples", 0)
+    for constraint, s, d in sorted({(c["constraint"], c["s"], c["d"]) for grid in cells.values() for c in grid.values()}):
+        yield f"n0 of constraint={constraint}/s={s}/d={d}", n0_resources(constraint, s, d, samples)

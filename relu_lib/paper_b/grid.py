@@ -74,19 +74,3 @@ def spec_cell_id(spec: dict) -> str:
     """constraint=l0/s=20/d=1000/ratio=2 (a multiple of n0) or .../samples=625 (an absolute n)."""
     point = {"samples": int(spec["n"])} if spec.get("n") is not None else {"ratio": float(spec["ratio"])}
     return cell_id(constraint=spec["constraint"], s=spec["s"], d=spec["d"], **point)
-
-
-def job_costs(config: dict):
-    """(job, {'mem_mb', 'runtime'}) of every paper-B job with a cost model: each n0 and each train job (a
-    cell, or a shard of cells with `cells_per_job`)."""
-    from relu_lib.paper_b import cost
-    from relu_lib.shards import train_job_costs
-
-    experiments = cells(config)
-    samples = config.get("paper_b", {}).get("n0_samples", 0)
-    n0_jobs = sorted({(s["constraint"], s["s"], s["d"]) for grid in experiments.values() for s in grid.values()})
-    for constraint, s, d in n0_jobs:
-        yield f"n0 of constraint={constraint}/s={s}/d={d}", cost.n0_resources(constraint, s, d, samples)
-    for exp_name, grid in experiments.items():
-        cell_costs = {cell: cost.resources(spec) for cell, spec in grid.items()}
-        yield from train_job_costs("paper B", exp_name, cell_costs, config.get("cells_per_job", 1))

@@ -8,10 +8,8 @@ from relu_lib import cli
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--experiment", required=True)
-    parser.add_argument("--constants", nargs="+", required=True, help="the laws' constants JSON files")
     parser.add_argument("--z", type=float, required=True, help="standard errors of every verdict")
-    parser.add_argument("--epsilon", type=float, help="target error of the T(eps, delta) check")
-    parser.add_argument("--delta", type=float, help="failure probability of the T(eps, delta) check")
+    parser.add_argument("--moment-samples", type=int, required=True, help="Monte Carlo inputs for non-Gaussian laws")
     parser.add_argument("--rows", required=True, help="verdict rows Parquet to write")
     parser.add_argument("--curves", required=True, help="theory curves Parquet to write")
     parser.add_argument("--cells", nargs="+", required=True, help="the experiment's cell Parquet files")
@@ -19,8 +17,8 @@ def main():
 
     from relu_lib.paper_a.checks import Settings, check_experiment
 
-    settings = Settings(z=args.z, epsilon=args.epsilon, delta=args.delta)
-    check_experiment(args.experiment, args.cells, args.constants, settings, args.rows, args.curves)
+    settings = Settings(z=args.z, moment_samples=args.moment_samples)
+    check_experiment(args.experiment, args.cells, settings, args.rows, args.curves)
 
 
 if __name__ == "__main__":

@@ -1,22 +1,22 @@
-"""Paper A: draw one figure (PDF and PNG) from an experiment's summary, checks and trajectories."""
+"""Paper A: draw one figure (PDF and PNG) from its experiments' summaries and theory curves."""
 
 import argparse
 
 from relu_lib import cli
 
 
+def pairs(values):
+    """["experiment=path", ...] -> {experiment: path}."""
+    return dict(v.split("=", 1) for v in values or ())
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("figure", choices=("A1", "A2", "A3", "A4", "A5", "A7"))
+    parser.add_argument("figure", help="a figure id of relu_lib.paper_a.figures.FIGURES")
     parser.add_argument("--out", required=True, help="output prefix: writes <out>.pdf and <out>.png")
     parser.add_argument("--width", default="screen", help="screen, single, double or inches (config figures.width)")
-    parser.add_argument("--summary", help="A1, A2, A3: the experiment's summary Parquet")
-    parser.add_argument("--curves", help="A1-A4, A7: the experiment's theory curves Parquet")
-    parser.add_argument("--rows", help="A4: the experiment's verdict rows Parquet")
-    parser.add_argument("--cells", nargs="+", help="A5, A7: the experiment's cell Parquet files")
-    parser.add_argument("--adversary", help="A3: which adversary's cells to draw")
-    parser.add_argument("--epsilon", type=float, help="A2: the target error")
-    parser.add_argument("--delta", type=float, help="A2: the failure probability")
+    parser.add_argument("--summary", nargs="+", required=True, help="experiment=summary.parquet, per experiment")
+    parser.add_argument("--curves", nargs="+", required=True, help="experiment=curves.parquet, per experiment")
     args = parser.parse_args()
 
     from relu_lib import style
@@ -25,17 +25,9 @@ def main():
 
     from relu_lib.paper_a import figures
 
-    figures.draw(
-        args.figure,
-        args.out,
-        adversary=args.adversary,
-        epsilon=args.epsilon,
-        delta=args.delta,
-        summary=args.summary,
-        curves=args.curves,
-        rows=args.rows,
-        cells=args.cells,
-    )
+    if args.figure not in figures.BY_ID:
+        parser.error(f"unknown figure {args.figure!r}; allowed: {', '.join(figures.BY_ID)}")
+    figures.draw(args.figure, args.out, pairs(args.summary), pairs(args.curves))
 
 
 if __name__ == "__main__":

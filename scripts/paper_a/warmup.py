@@ -1,4 +1,4 @@
-"""Paper A: compile (or load from numba's cache) the trainer's kernel once, before the train jobs start,
+"""Paper A: compile (or load from numba's cache) the trainer's two kernels once, before the train jobs start,
 so that parallel jobs on a fresh clone load the cached code instead of each compiling it (~10 s of CPU).
 Run by the workflow's onstart handler (rules/common.smk); prints one JSON line (time, numba version,
 whether it compiled). Results never depend on it: a compiled entry is the machine code of the same
@@ -17,35 +17,22 @@ def main():
 
     import numba
 
-    from relu_lib.paper_a import kernel
-    from relu_lib.paper_a.laws import constants, make_law
+    from relu_lib.paper_a import kernel, projected
+    from relu_lib.paper_a.grid import CellSpec
     from relu_lib.paper_a.trainer import run_cell
-    from relu_lib.seeding import generator
 
     law = {"family": "normal", "d": 2, "sigma": 1.0}
-    spec = {
-        "law": law,
-        "b": 2,
-        "seeds": 1,
-        "iterations": 2,
-        "checkpoints": 2,
-        "master_seed": 0,
-        "step_factor": 1.0,
-        "eta": None,
-        "w_star_norm": 1.0,
-        "start_norm": 1.0,
-        "adversary": "none",
-        "beta": 0.0,
-        "theta": 0.0,
-    }
-    consts = constants(make_law(law), 100, generator(0, "warmup"))
+    common = dict(experiment="warmup", law_name="normal", law=law, b=2, attack="none", beta=0.0, theta=0.0,
+                  beta_threshold=float("-inf"), eta=0.1, iterations=2, runs=1, checkpoints=2, start="per_run",
+                  master_seed=0, w_star_scale=1.0, start_scale=1.0)
     start = time.perf_counter()
-    run_cell(spec, consts)
-    stats = kernel.run_seed.stats
+    for sampler in ("full", "projected"):
+        run_cell(CellSpec(**common, sampler=sampler))
+    stats = [kernel.run_seed.stats, projected.core_stats()]
     record = {
         "numba": numba.__version__,
         "seconds": round(time.perf_counter() - start, 3),
-        "compiled": bool(sum(stats.cache_misses.values())),
+        "compiled": any(sum(s.cache_misses.values()) for s in stats),
         "numba_cache_dir_set": "NUMBA_CACHE_DIR" in os.environ,
     }
     print(json.dumps(record))

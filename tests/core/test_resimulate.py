@@ -69,3 +69,23 @@ def test_paper_b_cell_is_reproduced(tmp_path):
     assert len(meta["w_star_support"]) == 3 and len(meta["l1_radius"]) == 3
     result = compare(path)
     assert result.identical, result.detail
+
+
+def resimulate(*args: str) -> subprocess.CompletedProcess:
+    script = REPO / "scripts" / "resimulate.py"
+    return subprocess.run([sys.executable, str(script), *args], capture_output=True, text=True, timeout=60)
+
+
+def test_resimulate_help_prints_the_usage():
+    out = resimulate("--help")  # before: taken as a file name ("error: --help: not a readable Parquet file")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("usage: resimulate.py [-h] CELL_FILE [CELL_FILE ...]"), out.stdout
+    assert "Exit status 0 if every file is reproduced bit-identically" in out.stdout
+
+
+def test_resimulate_without_a_file_is_a_usage_error():
+    out = resimulate()  # before: exit status 0 and no output
+    assert out.returncode == 2 and out.stdout == "", (out.returncode, out.stdout)
+    assert out.stderr.startswith("usage: resimulate.py") and "the following arguments are required: CELL_FILE" in (
+        out.stderr
+    ), out.stderr

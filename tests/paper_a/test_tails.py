@@ -195,7 +195,7 @@ def test_sampled_law_matches_the_map():
 
 @pytest.mark.parametrize("b", [1, 4])
 def test_tron_and_sgd_follow_the_map_far_from_w_star(b):
-    """With w = w* + L u, (w_next - w*) / L -> Phi(u) for Tron and SGD (the real step, poisoned labels): the
+    """With w = w* + L u, (w_next - w*) / L -> Phi(u) for GLM-Tron and SGD (the real step, poisoned labels): the
     error is O(1/L), so it falls by about 100x when L grows 100x, and is tiny at L = 1e6."""
     eta, d, runs = 0.3, 10, 2000
     rng = np.random.default_rng(14)
@@ -207,7 +207,7 @@ def test_tron_and_sgd_follow_the_map_far_from_w_star(b):
     errors = []
     for scale in (1e2, 1e4, 1e6):
         w = np.broadcast_to(w_star + scale * u, (2, runs, d)).copy()
-        step(w, np.array([False, True]), x, y, eta)  # run 0: Tron, run 1: SGD
+        step(w, np.array([False, True]), x, y, eta)  # run 0: GLM-Tron, run 1: SGD
         errors.append(np.abs((w - w_star) / scale - target).max(axis=(1, 2)))
     errors = np.array(errors)  # (scale, algorithm)
     assert np.all(errors[1] < errors[0] / 30) and np.all(errors[2] < errors[1] / 30)

@@ -1,4 +1,4 @@
-"""The `tails` experiment (figure A6): its simulation against the reference update rule and paper A's trainer, the
+"""The `tails` experiment (figure A6): its simulation against the reference update rule on paper A's streams, the
 thinning and burn-in bookkeeping, the sigma scaling, the estimation on exact Pareto samples, and the verdict logic."""
 
 import math
@@ -10,7 +10,8 @@ from relu_lib import config as relu_config
 from relu_lib.errors import UserError
 from relu_lib.io import read_table
 from relu_lib.paper_a import grid as paper_a_grid
-from relu_lib.paper_a import trainer
+from relu_lib.paper_a.tails import grid as tails_grid
+from relu_lib.paper_a import streams as trainer
 from relu_lib.paper_a.adversaries import make_adversary
 from relu_lib.paper_a.laws import make_law
 from relu_lib.paper_a.tails import checks, estimators, summary, theory
@@ -99,32 +100,6 @@ def test_simulation_matches_a_scalar_loop_of_the_update_rule():
     np.testing.assert_allclose(norms, reference_norms(spec), rtol=1e-11, atol=1e-12)
 
 
-def test_seed_r_sees_the_trainers_mini_batches():
-    """From paper A's common start, the tails simulation reproduces the trainer's Tron and SGD runs step for step."""
-    spec = tiny_spec(thin=10, burn_in_lags=1, samples=1, seeds=4)
-    cell = {
-        "law": spec["law"],
-        "b": 2,
-        "seeds": 4,
-        "master_seed": 5,
-        "w_star_norm": 1.0,
-        "start_norm": 1.0,
-        "eta": spec["eta"],
-        "iterations": 20,
-        "checkpoints": 5,
-        "adversary": "random_sign",
-        "beta": 0.5,
-        "theta": 1.0,
-        "epsilon": None,
-    }
-    result = trainer.run_cell(cell, None)
-    norms, sched = sim.simulate(spec, start=result.w_start)
-    assert sched.steps.tolist() == [20] and result.steps[-1] == 20
-    tron_common, sgd_common = result.error[-1, 1], result.error[-1, 2]
-    np.testing.assert_allclose(norms[0, :, 0], tron_common, rtol=1e-9)
-    np.testing.assert_allclose(norms[1, :, 0], sgd_common, rtol=1e-9)
-
-
 def test_a_seed_block_gives_the_same_numbers_as_the_whole_cell():
     spec = tiny_spec(seeds=5)
     whole, _ = sim.simulate(spec)
@@ -175,7 +150,7 @@ def test_cluster_bootstrap_hill_equals_the_estimators_hill():
 
 def pareto_meta(seeds, samples, alpha=4.0):
     spec = tiny_spec(seeds=seeds, samples=samples, law={"family": "normal", "d": 10, "sigma": 1.0}, b=1)
-    return {"cell": spec, "eta": 0.1, "effective_eta": 0.1, "thin": 1, "burn_in": 1, "algorithms": ["tron", "sgd"]}
+    return {"cell": spec, "eta": 0.1, "effective_eta": 0.1, "thin": 1, "burn_in": 1, "algorithms": ["glm_tron", "sgd"]}
 
 
 def test_estimation_recovers_an_exact_pareto_index():
@@ -197,7 +172,7 @@ def fake_record(**over):
     rec = {
         "experiment": "tails",
         "cell": "law=n/b=1/frac=0.7",
-        "algorithm": "tron",
+        "algorithm": "glm_tron",
         "predicted": 4.0,
         "hill": 4.1,
         "hill_lower": 3.8,
@@ -267,9 +242,8 @@ def small_config(**tails):
             "lap": {"family": "laplace", "d": 10, "scale": 1.0},
         },
         "paper_a": {
-            "step_factor": 1.0,
-            "w_star_norm": 1.0,
-            "start_norm": 1.0,
+            "w_star_scale": 1.0,
+            "start_scale": 1.0,
             "moment_samples": 1000,
             "experiments": {"tails": exp},
         },
@@ -279,7 +253,7 @@ def small_config(**tails):
 
 def test_grid_expands_one_cell_per_law_b_and_fraction():
     config = relu_config.load(small_config())
-    cells = paper_a_grid.tails_cells(config)
+    cells = tails_grid.cells(config)["tails"]
     assert list(cells) == [
         "law=gauss/b=1/frac=0.5",
         "law=gauss/b=1/frac=0.9",

@@ -3,34 +3,20 @@
 
 from __future__ import annotations
 
-import re
 import shutil
 import struct
-import subprocess
 
 import pytest
 from conftest import snakemake
-
-
-def pdf_font_types(path) -> set[str]:
-    """The font types of a PDF: `pdffonts` (poppler-utils) where installed, else the /Subtype of every
-    /Type /Font dictionary (matplotlib writes them uncompressed)."""
-    if shutil.which("pdffonts"):
-        out = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
-        rows = out.splitlines()[2:]
-        return {re.split(r"\s{2,}", row.strip())[1] for row in rows if row.strip()}
-    data = path.read_bytes()
-    return {m.decode() for m in re.findall(rb"/Type\s*/Font\s*/Subtype\s*/(\w+)", data)} | (
-        {"TrueType"} if b"/FontFile2" in data else set()
-    )
+from pdf_fonts import font_types, only_truetype
 
 
 def test_every_pdf_embeds_only_truetype_fonts(smoke_run):
     pdfs = sorted((smoke_run / "figures").glob("*.pdf"))
     assert len(pdfs) >= 8
-    for pdf in pdfs:
-        types = pdf_font_types(pdf)
-        assert types and all("TrueType" in t or t == "Type0" for t in types), (pdf.name, types)
+    for pdf in pdfs:  # pdffonts where installed, else the font dictionaries (tests/pdf_fonts.py)
+        types = font_types(pdf)
+        assert only_truetype(types), (pdf.name, types)
         assert b"/Type3" not in pdf.read_bytes() and b"/FontFile2" in pdf.read_bytes(), pdf.name
 
 

@@ -60,7 +60,7 @@ def test_tiny_tails_config_produces_a6_and_the_verdict_rows(tmp_path):
     meta = read_metadata(tmp_path / "results/tails/law=gauss/b=1/frac=0.9/norms.parquet")
     assert meta["thin"] >= 1 and meta["burn_in"] == 2 * meta["thin"] and meta["provenance"]["config_hash"]
     summary = pd.read_parquet(tmp_path / "results/summary/tails.parquet")
-    assert len(summary) == 8 and set(summary["algorithm"]) == {"tron", "sgd"}
+    assert len(summary) == 8 and set(summary["algorithm"]) == {"glm_tron", "sgd"}
     rows = pd.read_parquet(tmp_path / "results/bounds/all_checks.parquet")
     tails = rows[rows["experiment"] == "tails"]
     assert (tails["check"] == FAMILY).sum() == 8 and (tails["check"] == PAIR_FAMILY).sum() == 4

@@ -1,5 +1,5 @@
 """The `tails` experiment's verdicts: measured tail indices against the Kesten prediction (families "A6 tail index",
-one row per cell and algorithm, and "Tron vs SGD tail index", one per cell), with z from the config's checks.
+one row per cell and algorithm, and "GLM-GLM-Tron vs SGD tail index", one per cell), with z from the config's checks.
 
 * not_applicable: non-finite iterates (the run left the stable range), or a law without a prediction;
 * inconclusive: the data resolve no power law (the moment estimator's interval reaches xi <= 0, i.e. alpha =
@@ -20,7 +20,7 @@ from relu_lib.verdicts import CheckRow, not_applicable, row
 FAMILY = "A6 tail index"
 
 
-PAIR_FAMILY = "Tron vs SGD tail index"
+PAIR_FAMILY = "GLM-GLM-Tron vs SGD tail index"
 
 
 POWER_FRACTION = 0.5  # a test has power when z se < this fraction of the predicted index
@@ -103,13 +103,13 @@ def index_row(rec: dict, z: float) -> CheckRow:
 
 
 def pair_row(tron: dict, sgd: dict, z: float) -> CheckRow:
-    """The "Tron vs SGD tail index" row of one cell: alpha_tron - alpha_sgd = 0 (the authors' conjecture)."""
-    fields = {"check": PAIR_FAMILY, "quantity": "alpha_tron - alpha_sgd (Hill-KS, paired seeds)", **_fields(tron)}
+    """The "GLM-GLM-Tron vs SGD tail index" row of one cell: alpha_glm_tron - alpha_sgd = 0 (the authors' conjecture)."""
+    fields = {"check": PAIR_FAMILY, "quantity": "alpha_glm_tron - alpha_sgd (Hill-KS, paired seeds)", **_fields(tron)}
     if tron["non_finite"] or sgd["non_finite"]:
         return not_applicable("non-finite iterates: no stationary law to compare", predicted=0.0, **fields)
     diff, se = tron["pair_difference"], tron["pair_difference_se"]
     text = (
-        f"Tron {tron['hill']:.2f} [{tron['hill_lower']:.2f}, {tron['hill_upper']:.2f}], SGD {sgd['hill']:.2f} "
+        f"GLM-Tron {tron['hill']:.2f} [{tron['hill_lower']:.2f}, {tron['hill_upper']:.2f}], SGD {sgd['hill']:.2f} "
         f"[{sgd['hill_lower']:.2f}, {sgd['hill_upper']:.2f}] "
         f"(moment: {tron['moment']:.2f} vs {sgd['moment']:.2f}); "
         f"se of the difference from the paired seed bootstrap"
@@ -146,8 +146,8 @@ def verdict_rows(records: list[dict], z: float) -> list[CheckRow]:
     for rec in records:
         by_cell.setdefault(rec["cell"], {})[rec["algorithm"]] = rec
     for algos in by_cell.values():
-        if "tron" in algos and "sgd" in algos:
-            rows.append(pair_row(algos["tron"], algos["sgd"], z))
+        if "glm_tron" in algos and "sgd" in algos:
+            rows.append(pair_row(algos["glm_tron"], algos["sgd"], z))
     return rows
 
 

@@ -1,7 +1,7 @@
 """Figure A6: the measured tail index of the late iterates against the Kesten prediction.
 
 Top row, one panel per input law (i.e. per d): Hill-KS alpha with its seed-bootstrap 95 % interval against
-eta / eta_edge, b as hue, Tron (circles) and SGD (squares) side by side; the predicted alpha(eta) of the ReLU
+eta / eta_edge, b as hue, GLM-Tron (circles) and SGD (squares) side by side; the predicted alpha(eta) of the ReLU
 gate (solid) and of linear regression with the same inputs (dashed). Bottom row: the survival function of
 ||Delta_inf|| on log-log axes for two cells, with a line of the predicted slope -alpha through Hill's threshold.
 """
@@ -16,8 +16,8 @@ from relu_lib.paper_a.tails import theory
 from relu_lib.style import apply_style, plain_log_ticks, save
 
 CURVE_POINTS = 60
-MARKERS = {"tron": "o", "sgd": "s"}
-OFFSET = {"tron": -0.008, "sgd": 0.008}  # x offset of the two algorithms' markers (fraction of the edge)
+MARKERS = {"glm_tron": "o", "sgd": "s"}
+OFFSET = {"glm_tron": -0.008, "sgd": 0.008}  # x offset of the two algorithms' markers (fraction of the edge)
 
 
 def survival_cells(summary) -> list[str]:
@@ -87,7 +87,7 @@ def draw(summary_path, cell_paths, out_prefix) -> None:
                     capsize=2,
                     lw=1,
                     ls="none",
-                    label=f"b = {b}: {'SGD' if algo == 'sgd' else 'Tron'}",
+                    label=f"b = {b}: {'SGD' if algo == 'sgd' else 'GLM-Tron'}",
                 )
             top = max(top, float(np.nanmax(cells["hill_upper"])), float(np.nanmax(cells["predicted"])))
         ax.set_yscale("log")
@@ -119,7 +119,7 @@ def draw(summary_path, cell_paths, out_prefix) -> None:
                 color=f"C{i}",
                 lw=1.2,
                 drawstyle="steps-post",
-                label=f"{'Tron' if algo == 'tron' else 'SGD'} "
+                label=f"{'GLM-Tron' if algo == 'tron' else 'SGD'} "
                 f"(Hill {rows[rows['algorithm'] == algo]['hill'].iloc[0]:.2f})",
             )
         rec = rows.iloc[0]

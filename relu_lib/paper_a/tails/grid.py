@@ -42,14 +42,17 @@ def validate(config: dict) -> None:
             )
 
 
-def cells(config: dict) -> dict[str, dict]:
-    """{cell id: spec} of the tails experiment ({} when the config has none)."""
+def fill_schema(schema: dict) -> None:
+    """The tails study's schema part has no registry names to fill in."""
+
+
+def cells(config: dict) -> dict[str, dict[str, dict]]:
+    """{"tails": {cell id: spec}} of the tails experiment ({} when the config has none)."""
     from relu_lib.paper_a.tails.trainer import step_for_fraction, thinning
 
     exp = config.get("paper_a", {}).get("experiments", {}).get(NAME)
     if exp is None:
         return {}
-    pa = config["paper_a"]
     out = {}
     for law_name in exp["laws"]:
         law = {k: v for k, v in config["laws"][law_name].items() if k != "eta"}
@@ -74,9 +77,9 @@ def cells(config: dict) -> dict[str, dict]:
                     "thin": thinning(eta, law["sigma"], exp["thin_factor"]),
                     "burn_in_lags": exp["burn_in_lags"],
                     "master_seed": config["seed"],
-                    "w_star_norm": pa["w_star_norm"],
+                    "w_star_norm": float(exp.get("w_star_norm", 1.0)),
                 }
-    return out
+    return {NAME: out}
 
 
 def bootstrap_size(config: dict) -> int:

@@ -5,7 +5,7 @@ Per cell and algorithm (relu_lib.paper_a.tails.trainer writes the samples):
 * Hill with the KS choice of k (estimators.hill) as the point estimate;
 * a **seed-cluster bootstrap** for its interval and standard error: a replicate resamples whole seeds with
   replacement (all of a seed's thinned samples together, so residual correlation between them is carried into
-  the interval) and re-chooses k; Tron and SGD are resampled on the *same* seeds, which gives the standard
+  the interval) and re-chooses k; GLM-Tron and SGD are resampled on the *same* seeds, which gives the standard
   error of their difference with the pairing kept (they ran on the same mini-batches). The generator is keyed
   by the cell (relu_lib.seeding), so the interval is reproducible;
 * the moment estimator (Dekkers-Einmahl-de Haan) at Hill's k with its asymptotic interval, as a cross-check

@@ -1,4 +1,4 @@
-"""Kesten prediction for the heavy tail of the late iterates of Tron and SGD (Gaussian inputs).
+"""Kesten prediction for the heavy tail of the late iterates of GLM-Tron and SGD (Gaussian inputs).
 
 Far from w* (||Delta|| large, zero-mean attack) both updates follow the random, positively homogeneous
 map Phi(Delta) = Delta - (eta/b) sum_i ReLU(<Delta, x_i>) x_i. For x ~ N(0, I_d) and every unit u,

@@ -1,6 +1,6 @@
-"""The `tails` experiment's simulation: late ||w_t - w*|| of Tron and SGD, thinned, over many seeds.
+"""The `tails` experiment's simulation: late ||w_t - w*|| of GLM-Tron and SGD, thinned, over many seeds.
 
-One cell is (law, b, eta fraction) with a zero-mean attack (random_sign). Every seed r runs Tron and SGD from
+One cell is (law, b, eta fraction) with a zero-mean attack (random_sign). Every seed r runs GLM-Tron and SGD from
 w_0 = w* on the same mini-batches, which are those of paper A's trainer for the same (law, b) (seed r's input
 stream `generators(master, "inputs", law, b)[r]`, drawn in chunks of trainer.chunk_steps(b, d) steps) and the same
 attack stream, so seed r sees the very inputs and labels it sees in paper A's cells. The update is
@@ -10,7 +10,7 @@ After `burn_in` steps, ||Delta_t|| is recorded every `thin` steps, `samples` tim
 t_j = burn_in + j * thin for j = 1..samples. The step size and the thinning follow the prediction's scaling:
 for x ~ N(0, sigma^2 I) the far-field map is the map of N(0, I) at step eta sigma^2 (docs/theory.md A.5), so
 eta = fraction * eta_edge(b, d) / sigma^2 and thin = ceil(thin_factor / (eta sigma^2)): the autocorrelation of
-log||Delta_t|| falls below 0.05 after about 9/eta (Tron) and 12/eta (SGD) steps at sigma = 1 (measured,
+log||Delta_t|| falls below 0.05 after about 9/eta (GLM-Tron) and 12/eta (SGD) steps at sigma = 1 (measured,
 benchmarks/tails_autocorrelation.py), hence thin_factor = 12 by default.
 """
 
@@ -24,11 +24,11 @@ import numpy as np
 from relu_lib.paper_a.adversaries import make_adversary
 from relu_lib.paper_a.laws import make_law
 from relu_lib.paper_a.tails import theory
-from relu_lib.paper_a.trainer import BIT_GENERATOR, chunk_steps, unit_vector
+from relu_lib.paper_a.streams import BIT_GENERATOR, chunk_steps, unit_vector
 from relu_lib.paper_a.update_rule import GATED, step
 from relu_lib.seeding import generator
 
-ALGORITHMS = ("tron", "sgd")
+ALGORITHMS = ("glm_tron", "sgd")
 COLUMNS = ("algorithm", "seed", "sample", "step", "norm")
 MAX_SEED_BLOCK_FLOATS = 1 << 21  # inputs held at once (seeds x chunk x b x d): ~16 MiB
 
@@ -185,7 +185,7 @@ def run_to_parquet(spec: dict, path) -> float:
         "iterations": sched.iterations,
         "algorithms": list(ALGORITHMS),
         "thin_rule": f"ceil({spec['thin_factor']:g} / (eta sigma^2)): the measured lag where the autocorrelation "
-        "of log||Delta_t|| falls below 0.05 is about 9/eta (Tron) and 12/eta (SGD) "
+        "of log||Delta_t|| falls below 0.05 is about 9/eta (GLM-Tron) and 12/eta (SGD) "
         "(docs/theory.md A.5)",
         "non_finite": int(np.count_nonzero(~np.isfinite(norms))),
         "provenance": stamp(spec, __name__),

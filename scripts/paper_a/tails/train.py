@@ -1,4 +1,4 @@
-"""Paper A, figure A6: simulate one tails cell (Tron and SGD, every seed, late thinned ||Delta||) to Parquet."""
+"""Paper A, figure A6: simulate one tails cell (GLM-Tron and SGD, every seed, late thinned ||Delta||) to Parquet."""
 
 import argparse
 import json
