@@ -23,30 +23,17 @@ class Comparison:
 
 
 def resimulate_table(path):
-    """(re-simulated table, the file's table, paper) of the cell file at `path`."""
+    """(re-simulated table, the file's table, paper) of the cell file at `path`: the study named in its metadata
+    re-runs the cell through its trainer's `resimulate`."""
     from relu_lib.errors import UserError
     from relu_lib.io import read_table
+    from relu_lib.studies import BY_NAME
 
     table, meta = read_table(path)
-    cell = meta.get("cell", {})
-    if "law" in cell:
-        from relu_lib.paper_a.trainer import result_table, run_cell
-
-        spec = {**cell, "eta": meta["eta"], "iterations": int(meta["iterations"])}  # as the trainer resolved them
-        return result_table(run_cell(spec, None)), table, "A"
-    if "constraint" in cell:
-        from relu_lib.paper_b.trainer import run_cell
-
-        record = {
-            "constraint": cell["constraint"],
-            "s": cell["s"],
-            "d": cell["d"],
-            "n0": meta["n0"],
-            "n0_se": meta["n0_se"],
-            "method": meta["n0_method"],
-        }
-        return run_cell(cell, record)[0], table, "B"
-    raise UserError(f"{path}: not a cell file of paper A or B (no cell spec in its metadata)")
+    study = BY_NAME.get(meta.get("study"))
+    if study is None:
+        raise UserError(f"{path}: not a cell file of any study (its metadata names no study of {', '.join(BY_NAME)})")
+    return study.module("trainer").resimulate(meta), table, study.paper
 
 
 def compare(path) -> Comparison:

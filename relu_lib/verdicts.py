@@ -47,6 +47,9 @@ class CheckRow:
     source: str = "derived"  # "derived" (docs/theory.md) or "paper"
     replicates: float = math.nan  # independent units (seeds, trials) behind observed_se
     seeds_needed: float = math.nan  # inconclusive rows: units that would decide it at the observed effect
+    ratio: float = math.nan  # bound / observation (a bound), observation / prediction (an identity)
+    regime: str = "inside"  # "inside" the statement's hypotheses, or the reason they fail
+    statement: str = ""  # which statement of which paper, e.g. "Theorem 3.1, Case I" (grouping in the table)
     extra: dict = field(default_factory=dict)
 
 
@@ -109,6 +112,8 @@ def row(
 ) -> CheckRow:
     """A CheckRow with its verdict computed by `judge` (and, if inconclusive, the units that would decide it)."""
     verdict, margin = judge(kind, observed, se, reference, z, tolerance)
+    if "ratio" not in fields:
+        fields["ratio"] = _ratio(kind, observed, reference)
     needed = (
         replicates_to_decide(kind, observed, se, reference, replicates, z, tolerance)
         if verdict == "inconclusive"
@@ -124,6 +129,14 @@ def row(
         seeds_needed=needed,
         **fields,
     )
+
+
+def _ratio(kind: str, observed: float, reference: float) -> float:
+    """bound / observation for a bound, observation / prediction for an identity (NaN where undefined)."""
+    top, bottom = (reference, observed) if kind in ("upper", "lower") else (observed, reference)
+    if not all(map(math.isfinite, (top, bottom))) or bottom == 0:
+        return math.nan
+    return float(top / bottom)
 
 
 def not_applicable(reason: str, **fields) -> CheckRow:

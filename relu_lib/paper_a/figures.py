@@ -1,6 +1,6 @@
-"""Paper A's figures, declared as data (`FIGURES`): each is an id, a file stem, the experiments it reads, a
-caption and one plot function. The workflow makes one rule per entry; adding a figure is one entry, one plot
-function and one caption.
+"""Paper A's plots: one function per figure of relu_lib.paper_a.study.FIGURES (where each figure's id, files,
+experiments and report caption are declared as data; the workflow makes one rule per entry). Adding a figure
+is one entry there, one plot function here (`PLOTS`) and one caption file (report/paper_a/<stem>.rst).
 
 One meaning per colour in every figure: the colour is the swept parameter's value (b, beta or theta), from one
 qualitative palette in the order of the values; black is theory (the exact curve of docs/theory.md, derived),
@@ -10,7 +10,6 @@ drawn thin over the data; diamonds edged in black are the paper's own values rea
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -29,15 +28,6 @@ LAW_LABEL = {
     "uniform": "uniform",
     "mixture": "symmetric mixture",
 }
-
-
-@dataclass(frozen=True)
-class FigureSpec:
-    id: str
-    stem: str  # figures/paper_a/<stem>.png and .pdf
-    experiments: tuple[str, ...]
-    caption: str
-    plot: Callable
 
 
 def palette(values) -> dict:
@@ -162,7 +152,7 @@ def similarity(out, summaries, curves):
     "striking similarity" of Figures 2 & 4 and 3 & 5, quantified)."""
     import matplotlib.pyplot as plt
 
-    from relu_lib.style import plain_log_ticks, suptitle
+    from relu_lib.style import suptitle
 
     names = [e for e in ("attack_probability", "attack_magnitude") if e in summaries]
     fig, axes = plt.subplots(1, len(names), figsize=(6.0 * len(names), 4.2), squeeze=False)
@@ -174,8 +164,6 @@ def similarity(out, summaries, curves):
             wide = group.pivot(index="step", columns="algorithm", values="mean_error")
             ax.plot(wide.index, wide["alg2"] / wide["sgd"], color=colours[value], linewidth=1.8, label=_format(value))
         ax.axhline(1.0, color="black", linewidth=0.7)
-        ax.set_yscale("log")
-        plain_log_ticks(ax.yaxis)
         ax.set_xlabel("iteration t")
         ax.set_ylabel("mean error of Algorithm 2 / of S.G.D.")
         ax.set_title({"attack_probability": "Figures 2 and 4", "attack_magnitude": "Figures 3 and 5"}[name])
@@ -212,7 +200,9 @@ def milder(out, summaries, curves):
                     label="sqrt(E||Δ_t||²), exact recursion")
         ax.set_yscale("log")
         plain_log_ticks(ax.yaxis)
-        ax.set_title(_law_title(summary, law), fontsize="small")
+        family = summary.loc[summary["law"] == law, "family"].iloc[0]
+        ax.set_title(f"{LAW_LABEL.get(family, family)} ({law})", fontsize="small")
+    for ax in axes[-1]:
         ax.set_xlabel("iteration t")
     for ax in axes.flat[len(laws):]:
         ax.set_visible(False)
@@ -225,33 +215,16 @@ def milder(out, summaries, curves):
     return fig
 
 
-def _law_title(summary: pd.DataFrame, law: str) -> str:
-    family = law.rsplit("_", 1)[0] if law not in LAW_LABEL else law
-    return LAW_LABEL.get(family, law)
-
-
-FIGURES = (
-    FigureSpec("fig1", "fig1_batch_size", ("batch_size",), "Paper A, Figure 1 regenerated", paper_figure(1, "batch_size")),
-    FigureSpec("fig2", "fig2_attack_probability", ("attack_probability",), "Paper A, Figure 2 regenerated",
-               paper_figure(2, "attack_probability")),
-    FigureSpec("fig3", "fig3_attack_magnitude", ("attack_magnitude",), "Paper A, Figure 3 regenerated",
-               paper_figure(3, "attack_magnitude")),
-    FigureSpec("fig4", "fig4_sgd_attack_probability", ("attack_probability",), "Paper A, Figure 4 regenerated",
-               paper_figure(4, "attack_probability")),
-    FigureSpec("fig5", "fig5_sgd_attack_magnitude", ("attack_magnitude",), "Paper A, Figure 5 regenerated",
-               paper_figure(5, "attack_magnitude")),
-    FigureSpec("alg2_vs_sgd", "alg2_vs_sgd", ("attack_probability", "attack_magnitude"),
-               "Algorithm 2 against S.G.D. (Figures 2-5)", similarity),
-    FigureSpec("milder", "milder_conditions", ("milder_conditions",), "Beyond the paper: laws without symmetry",
-               milder),
-)
-BY_ID = {f.id: f for f in FIGURES}
-
-
-def figures_for(experiments) -> list[FigureSpec]:
-    """The figures whose experiments the config has (alg2_vs_sgd: any one of its two)."""
-    have = set(experiments)
-    return [f for f in FIGURES if (have & set(f.experiments) if f.id == "alg2_vs_sgd" else set(f.experiments) <= have)]
+# figure id (relu_lib.paper_a.study.FIGURES, where each figure's files and experiments are declared) -> its plot
+PLOTS = {
+    "fig1": paper_figure(1, "batch_size"),
+    "fig2": paper_figure(2, "attack_probability"),
+    "fig3": paper_figure(3, "attack_magnitude"),
+    "fig4": paper_figure(4, "attack_probability"),
+    "fig5": paper_figure(5, "attack_magnitude"),
+    "alg2_vs_sgd": similarity,
+    "milder": milder,
+}
 
 
 def draw(figure_id: str, out, summary_paths: dict, curve_paths: dict) -> None:
@@ -261,7 +234,6 @@ def draw(figure_id: str, out, summary_paths: dict, curve_paths: dict) -> None:
     from relu_lib.style import apply_style, save
 
     apply_style()
-    spec = BY_ID[figure_id]
     summaries, curves, metas = {}, {}, []
     for name, path in summary_paths.items():
         table, meta = read_table(path)
@@ -271,7 +243,7 @@ def draw(figure_id: str, out, summary_paths: dict, curve_paths: dict) -> None:
         table, meta = read_table(path)
         curves[name] = _plain(table.to_pandas())
         metas.append(meta)
-    fig = spec.plot(out, summaries, curves)
+    fig = PLOTS[figure_id](out, summaries, curves)
     save(fig, out, stamp(inputs_config(metas, figure=figure_id), __name__))
 
 

@@ -1,8 +1,7 @@
 """Paper A's grid: the config's cross-key rules and its expansion into cells.
 
 An experiment is a product law x b x beta x theta under one attack, one step and one iteration count; a cell
-is one point of it, and its spec (`CellSpec`, frozen and typed) is everything the trainer needs: a train
-job reads nothing but its spec. The heavy-tail study (`tails`, a key of the same `experiments` mapping) is a study
+is one point of it, and its spec (relu_lib.paper_a.cell.CellSpec) is everything the trainer needs. The heavy-tail study (`tails`, a key of the same `experiments` mapping) is a study
 of its own (relu_lib.paper_a.tails.grid).
 """
 
@@ -10,61 +9,14 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import asdict, dataclass
 
 from relu_lib.cells import cell_id, check_axis
 from relu_lib.errors import UserError
+from relu_lib.paper_a.cell import ALGORITHMS, CellSpec
 from relu_lib.paper_a.laws import FAMILIES
 
-ALGORITHMS = ("alg2", "sgd")  # every cell runs both, on the same mini-batches, from the same start
 DEFAULT_CHECKPOINTS = 200
 TAILS = "tails"  # the key of the heavy-tail study inside paper_a.experiments (relu_lib.paper_a.tails.study)
-
-
-@dataclass(frozen=True)
-class CellSpec:
-    """One paper-A cell. `law` is the law's config entry; every other field is a plain number or name."""
-
-    experiment: str
-    law_name: str
-    law: dict
-    b: int
-    attack: str  # none | alternating (the paper's, §3.1) | random_sign
-    beta: float
-    theta: float  # the attack's magnitude and Algorithm 2's filter level theta*
-    beta_threshold: float  # beta(x) = beta 1{<w*, x> > beta_threshold}; -inf: constant beta
-    eta: float
-    iterations: int
-    runs: int
-    checkpoints: int
-    start: str  # per_run | fixed
-    sampler: str  # full | projected (resolved from the config's auto)
-    master_seed: int
-    w_star_scale: float
-    start_scale: float
-
-    @property
-    def n(self) -> int:
-        return int(self.law["d"])
-
-    @property
-    def attacked(self) -> bool:
-        return self.attack != "none" and self.beta > 0 and self.theta > 0
-
-    def attack_key(self) -> dict:
-        """What the attack's random stream is keyed by."""
-        return {"attack": self.attack, "beta": self.beta, "theta": self.theta, "threshold": self.beta_threshold}
-
-    def to_json(self) -> dict:
-        out = asdict(self)
-        out["beta_threshold"] = None if math.isinf(self.beta_threshold) else self.beta_threshold
-        return out
-
-    @classmethod
-    def from_json(cls, data: dict) -> CellSpec:
-        data = dict(data)
-        data["beta_threshold"] = -math.inf if data.get("beta_threshold") is None else data["beta_threshold"]
-        return cls(**data)
 
 
 def fill_schema(schema: dict) -> None:

@@ -13,7 +13,7 @@ import pandas as pd
 from relu_lib.io import read_table
 from relu_lib.paper_a.trainer import COLUMNS
 
-GRID_COLUMNS = ("law", "n", "b", "adversary", "beta", "theta", "eta", "sampler")
+GRID_COLUMNS = ("law", "family", "n", "b", "adversary", "beta", "theta", "eta", "sampler")
 SUMMARY_COLUMNS = (
     *GRID_COLUMNS,
     "algorithm",
@@ -33,6 +33,7 @@ def grid_values(cell: dict) -> dict:
     """The grid columns of a cell spec (CellSpec.to_json())."""
     return {
         "law": cell["law_name"],
+        "family": cell["law"]["family"],
         "n": int(cell["law"]["d"]),
         "b": int(cell["b"]),
         "adversary": cell["attack"],

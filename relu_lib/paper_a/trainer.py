@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-from relu_lib.paper_a.grid import ALGORITHMS, CellSpec
+from relu_lib.paper_a.cell import ALGORITHMS, CellSpec
 from relu_lib.paper_a.laws import make_law
 from relu_lib.paper_a.streams import BIT_GENERATOR, attack_stream, chunk_steps, input_stream, start
 from relu_lib.seeding import generator
@@ -27,9 +27,16 @@ DIVERGED = 1e6  # an error this many times the problem's scale (||w*|| + ||w_1||
 COLUMNS = ("algorithm", "run", "step", "error", "along_u", "along_v", "w_star_norm", "diverged")
 
 
+# recorded steps fall on round numbers (the paper's figures are read at t = 500, 1000, 2000, 4000)
+NICE_STRIDES = (1, 2, 5, 10, 20, 25, 50)
+
+
 def recorded_steps(spec: CellSpec) -> np.ndarray:
-    """`checkpoints` steps evenly spaced over 0..iterations, both ends included."""
-    return np.unique(np.round(np.linspace(0, spec.iterations, spec.checkpoints)).astype(np.int64))
+    """Every `stride`-th step, 0 and the last included: stride the smallest of 1, 2, 5, 10, 20, 25, 50, 100, ...
+    (NICE_STRIDES times powers of ten) that keeps the count within `checkpoints`."""
+    wanted = spec.iterations / max(spec.checkpoints - 1, 1)
+    stride = next(m * 10**e for e in range(20) for m in NICE_STRIDES if m * 10**e >= wanted)
+    return np.unique(np.append(np.arange(0, spec.iterations + 1, stride, dtype=np.int64), spec.iterations))
 
 
 def starts(spec: CellSpec) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -196,7 +203,8 @@ def conventions(spec: CellSpec) -> dict:
             "(paper A, §3.1)",
             "random_sign": "xi = +-theta with a fair sign per sample",
         }[spec.attack],
-        "recorded": "steps round(linspace(0, iterations, checkpoints)), deduplicated; step 0 is the start",
+        "recorded": "every stride-th step and the last, stride the smallest of (1, 2, 5, 10, 20, 25, 50) times a "
+        "power of ten giving at most `checkpoints` steps; step 0 is the start",
         "divergence": f"||w_t - w*||^2 > ({DIVERGED:g} (||w*|| + ||w_1|| + theta))^2 or non-finite",
         "law": law.convention(),
     }
@@ -225,6 +233,7 @@ def train_to_parquet(spec_json: dict, path) -> float:
     result = run_cell(spec)
     compute = perf_counter() - began
     meta = {
+        "study": "paper_a",
         "cell": spec.to_json(),
         "recorded_steps": result["steps"],
         "conventions": conventions(spec),
@@ -232,3 +241,8 @@ def train_to_parquet(spec_json: dict, path) -> float:
     }
     write_table(path, result_table(result), meta)
     return compute
+
+
+def resimulate(meta: dict):
+    """The table a cell file's metadata alone gives (relu_lib.resimulate)."""
+    return result_table(run_cell(CellSpec.from_json(meta["cell"])))

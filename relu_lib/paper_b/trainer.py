@@ -89,6 +89,7 @@ def run_cell(spec: dict, n0: dict) -> tuple[pa.Table, dict]:
     )
     mean_dev = result["first_step_mean_dev"]
     meta = {
+        "study": "paper_b",
         "cell": spec,
         "n": n,
         "n0": n0["n0"],
@@ -140,3 +141,17 @@ def train_to_parquet(spec: dict, n0_path, out_path) -> None:
     check_n0(spec, record, n0_path)
     table, meta = run_cell(spec, record)
     write_table(out_path, table, meta)
+
+
+def resimulate(meta: dict) -> pa.Table:
+    """The table a cell file's metadata alone gives (relu_lib.resimulate)."""
+    cell = meta["cell"]
+    record = {
+        "constraint": cell["constraint"],
+        "s": cell["s"],
+        "d": cell["d"],
+        "n0": meta["n0"],
+        "n0_se": meta["n0_se"],
+        "method": meta["n0_method"],
+    }
+    return run_cell(cell, record)[0]

@@ -12,7 +12,7 @@ def pairs(values):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("figure", help="a figure id of relu_lib.paper_a.figures.FIGURES")
+    parser.add_argument("figure", help="a figure id of relu_lib.paper_a.study.FIGURES")
     parser.add_argument("--out", required=True, help="output prefix: writes <out>.pdf and <out>.png")
     parser.add_argument("--width", default="screen", help="screen, single, double or inches (config figures.width)")
     parser.add_argument("--summary", nargs="+", required=True, help="experiment=summary.parquet, per experiment")
@@ -25,8 +25,8 @@ def main():
 
     from relu_lib.paper_a import figures
 
-    if args.figure not in figures.BY_ID:
-        parser.error(f"unknown figure {args.figure!r}; allowed: {', '.join(figures.BY_ID)}")
+    if args.figure not in figures.PLOTS:
+        parser.error(f"unknown figure {args.figure!r}; allowed: {', '.join(figures.PLOTS)}")
     figures.draw(args.figure, args.out, pairs(args.summary), pairs(args.curves))
 
 

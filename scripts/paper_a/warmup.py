@@ -18,7 +18,7 @@ def main():
     import numba
 
     from relu_lib.paper_a import kernel, projected
-    from relu_lib.paper_a.grid import CellSpec
+    from relu_lib.paper_a.cell import CellSpec
     from relu_lib.paper_a.trainer import run_cell
 
     law = {"family": "normal", "d": 2, "sigma": 1.0}

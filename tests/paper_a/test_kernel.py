@@ -20,7 +20,7 @@ import pytest
 from relu_lib.paper_a import kernel, streams
 from relu_lib.paper_a import trainer as train
 from relu_lib.paper_a.adversaries import make_adversary
-from relu_lib.paper_a.grid import CellSpec
+from relu_lib.paper_a.cell import CellSpec
 from relu_lib.paper_a.laws import make_law
 from relu_lib.paper_a.update_rule import step
 from relu_lib.seeding import generator, generators
@@ -163,7 +163,7 @@ def test_runs_do_not_depend_on_the_run_count_or_the_chunk(monkeypatch):
 CHILD = """
 import hashlib, json, math
 from relu_lib.paper_a import kernel, trainer as train
-from relu_lib.paper_a.grid import CellSpec
+from relu_lib.paper_a.cell import CellSpec
 
 def digest():
     out = []

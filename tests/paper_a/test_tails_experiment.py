@@ -128,7 +128,7 @@ def test_burn_in_and_thinning_bookkeeping(tmp_path):
 def test_thinning_rule_and_sigma_scaling():
     assert sim.thinning(0.1, 1.0, 12) == 120 and sim.thinning(0.125, 1.0, 12) == 96
     assert sim.thinning(0.1, 2.0, 12) == sim.thinning(0.4, 1.0, 12) == 30
-    assert sim.step_for_fraction(0.7, 4, 10, 2.0) == pytest.approx(0.7 * theory.stability_edge(4, 10) / 4)
+    assert tails_grid.step_for_fraction(0.7, 4, 10, 2.0) == pytest.approx(0.7 * theory.stability_edge(4, 10) / 4)
     # the far-field map of N(0, sigma^2 I) at eta is the N(0, I) map at eta sigma^2: the same step, exactly
     rng = np.random.default_rng(3)
     z = rng.standard_normal((7, 4, 10))

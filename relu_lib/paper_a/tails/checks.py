@@ -1,5 +1,5 @@
 """The `tails` experiment's verdicts: measured tail indices against the Kesten prediction (families "A6 tail index",
-one row per cell and algorithm, and "GLM-GLM-Tron vs SGD tail index", one per cell), with z from the config's checks.
+one row per cell and algorithm, and "GLM-Tron vs SGD tail index", one per cell), with z from the config's checks.
 
 * not_applicable: non-finite iterates (the run left the stable range), or a law without a prediction;
 * inconclusive: the data resolve no power law (the moment estimator's interval reaches xi <= 0, i.e. alpha =
@@ -20,7 +20,7 @@ from relu_lib.verdicts import CheckRow, not_applicable, row
 FAMILY = "A6 tail index"
 
 
-PAIR_FAMILY = "GLM-GLM-Tron vs SGD tail index"
+PAIR_FAMILY = "GLM-Tron vs SGD tail index"
 
 
 POWER_FRACTION = 0.5  # a test has power when z se < this fraction of the predicted index
@@ -103,7 +103,7 @@ def index_row(rec: dict, z: float) -> CheckRow:
 
 
 def pair_row(tron: dict, sgd: dict, z: float) -> CheckRow:
-    """The "GLM-GLM-Tron vs SGD tail index" row of one cell: alpha_glm_tron - alpha_sgd = 0 (the authors' conjecture)."""
+    """The "GLM-Tron vs SGD tail index" row of one cell: alpha_glm_tron - alpha_sgd = 0 (the authors' conjecture)."""
     fields = {"check": PAIR_FAMILY, "quantity": "alpha_glm_tron - alpha_sgd (Hill-KS, paired seeds)", **_fields(tron)}
     if tron["non_finite"] or sgd["non_finite"]:
         return not_applicable("non-finite iterates: no stationary law to compare", predicted=0.0, **fields)

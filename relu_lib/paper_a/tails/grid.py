@@ -48,7 +48,7 @@ def fill_schema(schema: dict) -> None:
 
 def cells(config: dict) -> dict[str, dict[str, dict]]:
     """{"tails": {cell id: spec}} of the tails experiment ({} when the config has none)."""
-    from relu_lib.paper_a.tails.trainer import step_for_fraction, thinning
+    from relu_lib.paper_a.tails.trainer import thinning
 
     exp = config.get("paper_a", {}).get("experiments", {}).get(NAME)
     if exp is None:
@@ -85,3 +85,10 @@ def cells(config: dict) -> dict[str, dict[str, dict]]:
 def bootstrap_size(config: dict) -> int:
     """Seed-bootstrap replicates of the estimation (not part of a cell: changing it reruns no simulation)."""
     return config.get("paper_a", {}).get("experiments", {}).get(NAME, {}).get("bootstrap", 0)
+
+
+def step_for_fraction(fraction: float, b: int, d: int, sigma: float) -> float:
+    """eta = fraction * eta_edge(b, d) / sigma^2: that fraction of the stability edge of N(0, sigma^2 I)."""
+    from relu_lib.paper_a.tails.theory import stability_edge
+
+    return fraction * stability_edge(b, d) / (sigma * sigma)

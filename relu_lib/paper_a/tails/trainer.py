@@ -23,7 +23,6 @@ import numpy as np
 
 from relu_lib.paper_a.adversaries import make_adversary
 from relu_lib.paper_a.laws import make_law
-from relu_lib.paper_a.tails import theory
 from relu_lib.paper_a.streams import BIT_GENERATOR, chunk_steps, unit_vector
 from relu_lib.paper_a.update_rule import GATED, step
 from relu_lib.seeding import generator
@@ -39,11 +38,6 @@ def effective_step(eta: float, sigma: float) -> float:
     With x = sigma z, Delta - (eta/b) sum ReLU(<Delta, x>) x = Delta - (eta sigma^2 / b) sum ReLU(<Delta, z>) z.
     """
     return eta * sigma * sigma
-
-
-def step_for_fraction(fraction: float, b: int, d: int, sigma: float) -> float:
-    """eta = fraction * eta_edge(b, d) / sigma^2: that fraction of the stability edge of N(0, sigma^2 I)."""
-    return fraction * theory.stability_edge(b, d) / (sigma * sigma)
 
 
 def thinning(eta: float, sigma: float, thin_factor: float) -> int:
@@ -176,6 +170,7 @@ def run_to_parquet(spec: dict, path) -> float:
     norms, sched = simulate_blocks(spec)
     compute = perf_counter() - begin
     meta = {
+        "study": "tails",
         "cell": spec,
         "eta": spec["eta"],
         "effective_eta": effective_step(spec["eta"], spec["law"]["sigma"]),
@@ -192,3 +187,9 @@ def run_to_parquet(spec: dict, path) -> float:
     }
     write_table(path, norms_table(norms, sched.steps), meta)
     return compute
+
+
+def resimulate(meta: dict):
+    """The table a cell file's metadata alone gives (relu_lib.resimulate)."""
+    norms, sched = simulate_blocks(meta["cell"])
+    return norms_table(norms, sched.steps)

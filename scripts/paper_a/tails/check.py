@@ -1,4 +1,4 @@
-"""Paper A, figure A6: verdict rows "A6 tail index" and "GLM-GLM-Tron vs SGD tail index" from the tails summary."""
+"""Paper A, figure A6: verdict rows "A6 tail index" and "GLM-Tron vs SGD tail index" from the tails summary."""
 
 import argparse
 
