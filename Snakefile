@@ -20,6 +20,7 @@ report: "report/workflow.rst"
 
 include: "rules/common.smk"
 include: "rules/paper_a.smk"  # cells -> summaries, checks -> the paper's Figures 1-5 and two more
+include: "rules/statements.smk"  # paper A's statements: Theorem 3.1, Remark 1, the examples, §3.2, §2
 include: "rules/tails.smk"  # tails cells -> tail-index estimates, checks -> figure A6
 include: "rules/paper_b.smk"  # n0 -> cells -> summaries, c50/c90 table, checks -> figures B1, B2
 include: "rules/shards.smk"  # cells_per_job > 1: one train job per shard of cells

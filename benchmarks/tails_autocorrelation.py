@@ -41,7 +41,7 @@ D = 10
 # 0.7 of its edge (None: computed)
 POINTS = ((1, 0.133), (1, None), (4, 0.455))
 EDGE_FRACTION = 0.7
-ALGORITHMS = ("tron", "sgd")
+ALGORITHMS = ("glm_tron", "sgd")
 # An autocorrelation below 0.05 explains under 0.25 % of the variance: thinned values are then
 # independent for any estimator whose error is of order 1/sqrt(n) with n a few thousand.
 THRESHOLD = 0.05

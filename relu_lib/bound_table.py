@@ -12,7 +12,19 @@ from relu_lib.verdicts import ROW_COLUMNS, VERDICTS, summary_line
 
 def markdown_table(frame: pd.DataFrame) -> str:
     """A GitHub-flavoured Markdown table of verdict rows."""
-    cols = ["cell", "run", "step", "quantity", "predicted", "observed", "verdict", "margin", "seeds needed", "reason"]
+    cols = [
+        "cell",
+        "run",
+        "step",
+        "quantity",
+        "predicted",
+        "observed",
+        "verdict",
+        "ratio",
+        "regime",
+        "seeds needed",
+        "reason",
+    ]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for r in frame.itertuples():
         observed = "" if pd.isna(r.observed) else f"{r.observed:.4g} ± {r.observed_se:.2g}"
@@ -24,7 +36,8 @@ def markdown_table(frame: pd.DataFrame) -> str:
             "" if pd.isna(r.predicted) else f"{r.predicted:.4g}",
             observed,
             f"**{r.verdict}**",
-            "" if pd.isna(r.margin) else f"{r.margin:+.2f}",
+            "" if pd.isna(getattr(r, "ratio", float("nan"))) else f"{r.ratio:.3g}",
+            getattr(r, "regime", ""),
             _needed(r),
             r.reason,
         ]
@@ -62,10 +75,12 @@ def write_bound_table(paths, markdown_path, html_path, parquet_path, csv_path=No
     out = [
         "# Bound checks",
         "",
-        "Every theorem bound, identity and prediction of docs/theory.md against the simulated trajectories.",
-        "A verdict compares the observation with its Monte Carlo standard error (se) to the predicted value:",
-        "`holds` / `violated` beyond z se, `inconclusive` when the uncertainty straddles the bound,",
-        "`not_applicable` when an assumption fails (reason given). `margin` = (allowed - discrepancy) / |predicted|.",
+        "Every statement of the papers (source `paper`: a theorem, remark, example or a value read off a figure) and",
+        "every prediction derived here (source `derived`, docs/theory.md) against the simulation. A verdict compares",
+        "the observation with its Monte Carlo standard error (se) to the bound or predicted value: `holds` /",
+        "`violated` beyond z se, `inconclusive` when the uncertainty straddles it, `not_applicable` when a hypothesis",
+        "fails (`regime` names it; the row still carries bound, observation and their `ratio`: bound / observation",
+        "for a bound, observation / prediction for an identity).",
         f"Produced by {_provenance_line(prov)}.",
         "",
         "## Summary",
@@ -107,16 +122,23 @@ SHOWN_COLUMNS = [
     "predicted",
     "observed",
     "verdict",
-    "margin",
+    "ratio",
+    "regime",
     "seeds_needed",
     "reason",
 ]
 
 
 def verdict_counts(frame: pd.DataFrame) -> pd.DataFrame:
-    """Rows per (paper, experiment, check) and verdict, with a total column."""
+    """Rows per (paper, statement, source, check) and verdict, with a total column: the paper's own statements
+    (source "paper") and the project's derived predictions apart."""
+    frame = frame.assign(
+        statement=frame["statement"].where(frame["statement"].astype(str) != "", frame["check"])
+        if "statement" in frame
+        else frame["check"]
+    )
     counts = frame.pivot_table(
-        index=["paper", "experiment", "check"],
+        index=["paper", "statement", "source", "check"],
         columns="verdict",
         values="cell",
         aggfunc="count",
@@ -177,7 +199,8 @@ def html_page(
             "predicted": "" if pd.isna(r.predicted) else f"{r.predicted:.4g}",
             "observed": _plus_minus(r.observed, r.observed_se),
             "verdict": str(r.verdict),
-            "margin": "" if pd.isna(r.margin) else f"{r.margin:+.3f}",
+            "ratio": "" if pd.isna(getattr(r, "ratio", float("nan"))) else f"{r.ratio:.3g}",
+            "regime": getattr(r, "regime", ""),
             "seeds_needed": _needed(r),
             "reason": r.reason,
         }

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from relu_lib.paper_a.statements.study import STUDY as STATEMENTS
 from relu_lib.paper_a.study import STUDY as PAPER_A
 from relu_lib.paper_a.tails.study import STUDY as TAILS
 from relu_lib.paper_b.study import STUDY as PAPER_B
 
-STUDIES = (PAPER_A, TAILS, PAPER_B)
+STUDIES = (PAPER_A, STATEMENTS, TAILS, PAPER_B)
 BY_NAME = {study.name: study for study in STUDIES}
 
 

@@ -22,6 +22,11 @@ class Figure:
     experiments: tuple[str, ...]
     caption: str
     needs_all: bool = True
+    kind: str = "figure"  # "figure" (PDF and PNG) or "table" (Markdown)
+
+    @property
+    def extensions(self) -> tuple[str, ...]:
+        return ("pdf", "png") if self.kind == "figure" else ("md",)
 
     def wanted(self, experiments) -> bool:
         present = set(self.experiments) & set(experiments)
@@ -43,6 +48,7 @@ class Study:
     figure_folder: str  # figures/<folder>/...; "" for figures/ itself
     figures: tuple[Figure, ...] = ()
     shardable: bool = True  # whether `cells_per_job` groups its cells into shard jobs
+    cells_are_verdicts: bool = False  # a cell's output is verdict rows (the theorems study): its closure judges
     extra_targets: tuple[str, ...] = field(default=())  # further files of `rule all` when the study runs
 
     def module(self, role: str):
@@ -59,7 +65,7 @@ class Study:
 
     def figure_files(self, experiments) -> list[str]:
         folder = f"figures/{self.figure_folder}/" if self.figure_folder else "figures/"
-        return [f"{folder}{f.stem}.{ext}" for f in self.figures if f.wanted(experiments) for ext in ("pdf", "png")]
+        return [f"{folder}{f.stem}.{ext}" for f in self.figures if f.wanted(experiments) for ext in f.extensions]
 
     def job_costs(self, config: dict, cells: dict | None = None):
         """(job, cost) of every job of the study with a cost model, as the jobs will run (cells or shards)."""

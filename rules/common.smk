@@ -30,6 +30,7 @@ except UserError as exc:
     sys.exit(f"config error: {exc}")
 CELLS_A, CELLS_B = CELLS["paper_a"], CELLS["paper_b"]
 CELLS_TAILS = CELLS["tails"].get(tails_grid.NAME, {})  # {cell id: spec} of the tails study (rules/tails.smk)
+CELLS_STATEMENTS = CELLS["statements"]  # paper A's theorems study (rules/statements.smk)
 CHECKS = CONFIG["checks"]
 FIGURES_A = [f for f in STUDIES["paper_a"].figures if f.wanted(CELLS_A)]  # one rule each (rules/paper_a.smk)
 CELL_PATTERN = r"[A-Za-z0-9_.+=-]+(/[A-Za-z0-9_.+=-]+)*"  # a cell id: no shell characters ever reach a command
@@ -62,6 +63,11 @@ def cell_file(experiment, cell):
 
 def cell_files(cells, experiment):
     return [cell_file(experiment, cell) for cell in cells[experiment]]
+
+
+def cell_files_of(study, experiment):
+    """The cell files of one experiment of a study, at the study's own paths."""
+    return [STUDIES[study].file_of(experiment, cell) for cell in CELLS[study].get(experiment, {})]
 
 
 # ---- shards: one train job per shard of cells (config key cells_per_job, relu_lib/shards.py) --------

@@ -104,9 +104,10 @@ for _figure in FIGURES_A:
             summaries=[f"results/summary/{e}.parquet" for e in _figure.experiments if e in CELLS_A],
             curves=[f"results/curves/{e}.parquet" for e in _figure.experiments if e in CELLS_A],
         output:
-            pdf=f"figures/paper_a/{_figure.stem}.pdf",
-            png=report(
-                f"figures/paper_a/{_figure.stem}.png",
+            # a figure is a PDF and a PNG (the PNG in the report), a table one Markdown file
+            *([f"figures/paper_a/{_figure.stem}.pdf"] if _figure.kind == "figure" else []),
+            report(
+                f"figures/paper_a/{_figure.stem}.{_figure.extensions[-1]}",
                 caption=f"../report/paper_a/{_figure.stem}.rst",
                 category="Paper A",
                 subcategory=_figure.caption,

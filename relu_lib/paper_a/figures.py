@@ -38,7 +38,7 @@ def palette(values) -> dict:
 
 
 def _format(value) -> str:
-    return f"{value:g}"
+    return value if isinstance(value, str) else f"{value:g}"
 
 
 def _data(summary: pd.DataFrame, algorithm: str) -> pd.DataFrame:
@@ -76,7 +76,7 @@ def error_panel(ax, summary, curves, algorithm: str, figure_number: int | None) 
         group = group.sort_values("step")
         colour = colours[value]
         ax.fill_between(group["step"], group["q10"], group["q90"], color=colour, alpha=0.18, linewidth=0)
-        ax.plot(group["step"], group["mean_error"], color=colour, linewidth=2.0, label=f"{_format(value)}")
+        ax.plot(group["step"], group["mean_error"], color=colour, linewidth=2.0, label=_label(value, group))
         if algorithm == "alg2" and curves is not None and not curves.empty:
             theory = curves[np.isclose(curves[swept], value)].sort_values("step")
             ax.plot(theory["step"], theory["exact_rms"], color="black", linewidth=0.7, zorder=5)
@@ -87,6 +87,12 @@ def error_panel(ax, summary, curves, algorithm: str, figure_number: int | None) 
     ax.set_xlabel("iteration t")
     ax.set_ylabel("mean over runs of ||w_t - w*||")
     ax.legend(title=SWEPT_LABEL[swept], fontsize="small", title_fontsize="small", ncol=2 if len(colours) > 4 else 1)
+
+
+def _label(value, group: pd.DataFrame) -> str:
+    """A curve's legend entry: its value, and the share of runs that diverged (left out of the mean) if any."""
+    diverged = float(group["diverged_fraction"].max())
+    return f"{_format(value)}" + (f" ({diverged:.0%} of runs diverged)" if diverged > 0 else "")
 
 
 def _paper_marks(ax, data, swept, colours, number: int) -> None:
@@ -134,8 +140,13 @@ def paper_figure(number: int, experiment: str) -> Callable:
             f"{SWEPT_LABEL[fig_spec.swept]} (n = {paper.N}, η = {paper.ETA})"
         )
         suptitle(fig, title)
-        fig.text(0.01, -0.02, _wrap(_footnote(summary, f"◆ the paper's Figure {number}, read off its image.")),
-                 fontsize="x-small", va="top")
+        fig.text(
+            0.01,
+            -0.02,
+            _wrap(_footnote(summary, f"◆ the paper's Figure {number}, read off its image.")),
+            fontsize="x-small",
+            va="top",
+        )
         return fig
 
     return plot
@@ -170,8 +181,15 @@ def similarity(out, summaries, curves):
         ax.legend(title=SWEPT_LABEL[swept], fontsize="small", title_fontsize="small", ncol=2)
     suptitle(fig, "Algorithm 2 against S.G.D. on the same mini-batches: ratio of their mean errors")
     first = summaries[names[0]]
-    fig.text(0.01, -0.02, _wrap(_footnote(first).split("; band")[0] + ". Both algorithms run on the same inputs, "
-             "labels and starts.", 160), fontsize="x-small", va="top")
+    fig.text(
+        0.01,
+        -0.02,
+        _wrap(
+            _footnote(first).split("; band")[0] + ". Both algorithms run on the same inputs, labels and starts.", 160
+        ),
+        fontsize="x-small",
+        va="top",
+    )
     return fig
 
 
@@ -192,30 +210,66 @@ def milder(out, summaries, curves):
         for algorithm in ("alg2", "sgd"):
             group = summary[(summary["law"] == law) & (summary["algorithm"] == algorithm)].sort_values("step")
             ax.fill_between(group["step"], group["q10"], group["q90"], color=colours[algorithm], alpha=0.18, lw=0)
-            ax.plot(group["step"], group["mean_error"], color=colours[algorithm], lw=2.0,
-                    label=ALGORITHM_LABEL[algorithm])
+            ax.plot(
+                group["step"],
+                group["mean_error"],
+                color=colours[algorithm],
+                lw=2.0,
+                label=_label(ALGORITHM_LABEL[algorithm], group),
+            )
         if curve is not None and not curve.empty:
             theory = curve[curve["law"] == law].sort_values("step")
-            ax.plot(theory["step"], theory["exact_rms"], color="black", lw=0.7, zorder=5,
-                    label="sqrt(E||Δ_t||²), exact recursion")
+            ax.plot(
+                theory["step"],
+                theory["exact_rms"],
+                color="black",
+                lw=0.7,
+                zorder=5,
+                label="sqrt(E||Δ_t||²), exact recursion",
+            )
         ax.set_yscale("log")
         plain_log_ticks(ax.yaxis)
         family = summary.loc[summary["law"] == law, "family"].iloc[0]
         ax.set_title(f"{LAW_LABEL.get(family, family)} ({law})", fontsize="small")
     for ax in axes[-1]:
         ax.set_xlabel("iteration t")
-    for ax in axes.flat[len(laws):]:
+    for ax in axes.flat[len(laws) :]:
         ax.set_visible(False)
     axes[0, 0].set_ylabel("mean over runs of ||w_t - w*||")
     axes[0, 0].legend(fontsize="x-small")
+    for ax in axes.flat[1 : len(laws)]:  # another panel's legend only where it states a share of diverged runs
+        if any("diverged" in label for label in ax.get_legend_handles_labels()[1]):
+            ax.legend(fontsize="x-small")
     suptitle(fig, "Beyond the paper: no symmetry needed. Algorithm 2 and S.G.D., realizable, on six input laws")
-    fig.text(0.01, -0.01, _wrap(f"{int(summary['runs'].max())} runs per law sharing one w* and w_1 (our choice); "
-             "every input drawn; band: 10-90 % of runs; black: sqrt(E||Δ_t||²) from the exact recursion with "
-             "Monte Carlo moments (derived here; closed form for N(0, I)).", 160), fontsize="x-small", va="top")
+    samplers = summary.drop_duplicates("law").set_index("law")["sampler"]
+    projected = ", ".join(samplers[samplers == "projected"].index) or "none"
+    fig.text(
+        0.01,
+        -0.01,
+        _wrap(
+            f"{int(summary['runs'].max())} runs per law sharing one w* and w_1 (our choice); "
+            f"every input drawn, except the projected sampler (exact in law) for {projected}; band: 10-90 % of "
+            "runs; black: sqrt(E||Δ_t||²) from the exact recursion with Monte Carlo moments (derived here; closed "
+            "form for N(0, I)).",
+            160,
+        ),
+        fontsize="x-small",
+        va="top",
+    )
     return fig
 
 
+def comparison_table(out, summaries, curves) -> str:
+    """The paper's values against the simulation and the exact theory (relu_lib.paper_a.comparison), Markdown."""
+    from relu_lib.paper_a.comparison import comparison, markdown
+    from relu_lib.paper_a.study import FIGURES
+
+    drawn_in = {int(f.id[3:]): f.experiments[0] for f in FIGURES if f.id[:3] == "fig"}
+    return markdown(comparison(summaries, curves, drawn_in))
+
+
 # figure id (relu_lib.paper_a.study.FIGURES, where each figure's files and experiments are declared) -> its plot
+# (a matplotlib figure, or the Markdown text of a table)
 PLOTS = {
     "fig1": paper_figure(1, "batch_size"),
     "fig2": paper_figure(2, "attack_probability"),
@@ -224,7 +278,11 @@ PLOTS = {
     "fig5": paper_figure(5, "attack_magnitude"),
     "alg2_vs_sgd": similarity,
     "milder": milder,
+    "comparison": comparison_table,
 }
+
+
+SUMMARY_NEEDS = ("algorithm", "step", "runs", "mean_error", "q10", "q90", "diverged_fraction")  # a foreign file: named
 
 
 def draw(figure_id: str, out, summary_paths: dict, curve_paths: dict) -> None:
@@ -236,15 +294,23 @@ def draw(figure_id: str, out, summary_paths: dict, curve_paths: dict) -> None:
     apply_style()
     summaries, curves, metas = {}, {}, []
     for name, path in summary_paths.items():
-        table, meta = read_table(path)
+        table, meta = read_table(path, required=SUMMARY_NEEDS)
         summaries[name] = _plain(table.to_pandas())
         metas.append(meta)
     for name, path in curve_paths.items():
-        table, meta = read_table(path)
+        table, meta = read_table(path, required=("cell", "step"))
         curves[name] = _plain(table.to_pandas())
         metas.append(meta)
-    fig = PLOTS[figure_id](out, summaries, curves)
-    save(fig, out, stamp(inputs_config(metas, figure=figure_id), __name__))
+    drawn = PLOTS[figure_id](out, summaries, curves)
+    provenance = stamp(inputs_config(metas, figure=figure_id), __name__)
+    if isinstance(drawn, str):  # a table
+        from relu_lib.io import write_text
+
+        write_text(
+            f"{out}.md", drawn + f"\n<!-- relu-repro {provenance['version']} {provenance['code_fingerprint']} -->\n"
+        )
+    else:
+        save(drawn, out, provenance)
 
 
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:

@@ -85,6 +85,7 @@ def core_stats():
     """numba's cache statistics of the compiled core (the warm-up reports whether it compiled)."""
     return _run_core.stats
 
+
 ALGORITHMS = ("alg2", "sgd")
 # relative Gram-Schmidt residual under which a direction counts as already in the span
 DROP = 1e-12

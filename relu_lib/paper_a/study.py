@@ -16,6 +16,14 @@ FIGURES = (
         needs_all=False,
     ),
     Figure("milder", "milder_conditions", ("milder_conditions",), "Beyond the paper: laws without symmetry"),
+    Figure(
+        "comparison",
+        "comparison",
+        ("batch_size", "attack_probability", "attack_magnitude"),
+        "The paper's values, the simulation and the exact theory",
+        needs_all=False,
+        kind="table",
+    ),
 )
 
 STUDY = Study(

@@ -77,8 +77,6 @@ def run_cell(spec: CellSpec) -> dict:
     return out
 
 
-
-
 def _attack_code(spec: CellSpec) -> int:
     from relu_lib.paper_a import kernel
 

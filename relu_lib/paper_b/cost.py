@@ -49,5 +49,7 @@ def n0_resources(constraint: str, s: int, d: int, samples: int) -> dict:
 def extra_jobs(config: dict, cells: dict):
     """(job, cost) of the n0 jobs: one per (constraint, s, d) of the cells."""
     samples = config.get("paper_b", {}).get("n0_samples", 0)
-    for constraint, s, d in sorted({(c["constraint"], c["s"], c["d"]) for grid in cells.values() for c in grid.values()}):
+    for constraint, s, d in sorted(
+        {(c["constraint"], c["s"], c["d"]) for grid in cells.values() for c in grid.values()}
+    ):
         yield f"n0 of constraint={constraint}/s={s}/d={d}", n0_resources(constraint, s, d, samples)

@@ -13,7 +13,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--spec", type=json.loads, help="the cell's spec, as JSON (relu_lib.paper_a.cell.CellSpec)")
     parser.add_argument("--out", help="Parquet file to write")
-    parser.add_argument("--manifest", help="a shard's JSON list of {spec, out}: train each cell whose file is not current")
+    parser.add_argument(
+        "--manifest", help="a shard's JSON list of {spec, out}: train each cell whose file is not current"
+    )
     args = parser.parse_args()
     if args.manifest:
         cells = json.loads(Path(args.manifest).read_text())["cells"]

@@ -66,13 +66,16 @@ def test_figures_name_experiments_of_the_grid_and_have_a_caption(study, tiny):
     assert study.figures
     for figure in study.figures:
         assert set(figure.experiments) & experiments, f"{figure.id}: none of {figure.experiments} in the grid"
-        assert len(study.figure_files(experiments)) % 2 == 0
+    assert len(study.figure_files(experiments)) == sum(
+        len(f.extensions) for f in study.figures if f.wanted(experiments)
+    )
+    if study.figure_folder == "paper_a":  # generated rules: each figure needs its caption file
+        for figure in study.figures:
+            assert (REPO / "report" / "paper_a" / f"{figure.stem}.rst").is_file()
     if study.name == "paper_a":
         from relu_lib.paper_a.figures import PLOTS
 
-        for figure in study.figures:
-            assert figure.id in PLOTS
-            assert (REPO / "report" / "paper_a" / f"{figure.stem}.rst").is_file()
+        assert {f.id for f in study.figures} <= set(PLOTS)
 
 
 @pytest.mark.parametrize("study", STUDIES, ids=lambda s: s.name)
@@ -84,6 +87,8 @@ def test_tables_are_per_experiment(study, tiny):
 
 @pytest.mark.parametrize("study", STUDIES, ids=lambda s: s.name)
 def test_the_train_closure_holds_only_what_training_needs(study):
+    if study.cells_are_verdicts:
+        pytest.skip(f"{study.name}: its cells are verdict rows, so its trainer judges by design")
     closure = import_closure(study.trainer)
     leaked = [m for m in closure if m.rsplit(".", 1)[-1] in NOT_IN_TRAINING]
     assert not leaked, f"{study.trainer} imports {leaked}"

@@ -45,7 +45,7 @@ def test_parity_symmetric(name):
 
 @pytest.mark.parametrize("name", LAWS)
 def test_relu_moment_is_half_sigma_w(name):
-    """E[ReLU(<w, x>) x] = Sigma w / 2 for every parity-symmetric law (docs/theory.md A.2)."""
+    """E[ReLU(<w, x>) x] = Sigma w / 2 for every parity-symmetric law (for parity-symmetric laws)."""
     law, x = draw(LAWS[name], 400_000, name)
     w = generator(3, "w", law.d).standard_normal(law.d)
     sigma = constants(law, 10_000, generator(4, "c")).sigma

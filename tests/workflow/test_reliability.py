@@ -1,8 +1,10 @@
 """Reliability and reproducibility (issue #7), through real Snakemake runs of a tiny grid.
 
-The grid has two laws of the same shape: `normal` (the theory step) and `hot` (an explicit step
-eta = 10, far outside every theorem's range: its runs diverge within ten steps). Four fresh
-working directories share it:
+The grid has a converging experiment (`attack_probability`, law `normal`: N(0, I_4), eta = 0.05) and two
+whose runs diverge within a few steps, one per sampler: `attack_magnitude` on law `hot` (N(0, I_4) again, but
+eta = 10: the projected sampler) and, in `milder_conditions` beside the converging law `shifted`, law
+`hot_wide` (N(0, 30^2 I_4), so eta sigma^2 = 45: every input drawn, the any-law checks). Every cell of a
+law named `hot...` diverges, no other does. Four fresh working directories share the grid:
 
   killed    the whole workflow with --cores 2, SIGKILLed while train jobs run, unlocked and rerun;
   cores2    the train jobs only, --cores 2, uninterrupted: the reference;
@@ -40,38 +42,49 @@ import relu_lib
 from relu_lib import config as relu_config
 from relu_lib import provenance
 from relu_lib.io import read_table, write_table
-from relu_lib.paper_a import grid as paper_a_grid
-from relu_lib.paper_a.trainer import RUNS
-from relu_lib.paper_b import grid as paper_b_grid
+from relu_lib.paper_a.cell import ALGORITHMS, CellSpec
+from relu_lib.paper_a.study import FIGURES as A_FIGURES
+from relu_lib.paper_a.trainer import recorded_steps
 
-HOT = "law=hot"
+HOT = "law=hot"  # the cells of laws hot and hot_wide: every run diverges
+EXPERIMENT = {"batch_sizes": [4], "iterations": 100, "runs": 4, "checkpoints": 8}
 TINY = {
     "seed": 3,
     "laws": {
         "normal": {"family": "normal", "d": 4, "sigma": 1.0},
-        "hot": {"family": "normal", "d": 4, "sigma": 1.0, "eta": 10.0},
+        "hot": {"family": "normal", "d": 4, "sigma": 1.0},
+        "hot_wide": {"family": "normal", "d": 4, "sigma": 30.0},
+        "shifted": {"family": "shifted_normal", "d": 4, "shift": 1.5},
     },
     "paper_a": {
-        "step_factor": 1.0,
-        "w_star_norm": 1.0,
-        "start_norm": 1.0,
+        "w_star_scale": 1.0,
+        "start_scale": 1.0,
         "moment_samples": 1000,
         "experiments": {
-            "realizable": {
-                "laws": ["normal", "hot"],
-                "batch_sizes": [4],
-                "iterations": 100,
-                "seeds": 4,
-                "checkpoints": 8,
+            "attack_probability": {
+                "laws": ["normal"],
+                "attack": "alternating",
+                "betas": [0, 0.5],
+                "thetas": [0.5],
+                "eta": 0.05,
+                **EXPERIMENT,
             },
-            "poisoning": {
-                "laws": ["normal", "hot"],
-                "batch_sizes": [4],
-                "adversaries": ["random_sign"],
-                "attacks": [{"beta": [0.5], "theta": [0.5]}],
-                "iterations": 100,
-                "seeds": 4,
-                "checkpoints": 8,
+            "attack_magnitude": {
+                "laws": ["hot"],
+                "attack": "alternating",
+                "betas": [0.5],
+                "thetas": [0.5],
+                "eta": 10.0,
+                **EXPERIMENT,
+            },
+            "milder_conditions": {
+                "laws": ["shifted", "hot_wide"],
+                "attack": "none",
+                "betas": [0],
+                "thetas": [0],
+                "eta": 0.05,
+                "start": "fixed",
+                **EXPERIMENT,
             },
         },
     },
@@ -90,18 +103,20 @@ TINY = {
     },
     "checks": {"z": 3, "epsilon": 0.05, "delta": 0.1, "fail_on_violation": False},
 }
-CELLS = paper_a_grid.cells(relu_config.load(TINY))
+ALL_CELLS = relu_config.cells(relu_config.load(TINY))
+CELLS = ALL_CELLS["paper_a"]
 TRAIN_TARGETS = [f"results/trajectories/{exp}/{cell}/data.parquet" for exp, cells in CELLS.items() for cell in cells]
-CELLS_B = paper_b_grid.cells(relu_config.load(TINY))
+CELLS_B = ALL_CELLS["paper_b"]
 TRAIN_TARGETS_B = [
     f"results/trajectories/{exp}/{cell}/data.parquet" for exp, cells in CELLS_B.items() for cell in cells
 ]
+FIGURES_A = [f for f in A_FIGURES if f.wanted(CELLS)]
 CORE_LIBRARIES = ("numpy", "pandas", "pyarrow", "snakemake")
 
 
 def extended_config() -> dict:
     config = json.loads(json.dumps(TINY))
-    config["paper_a"]["experiments"]["poisoning"]["attacks"] = [{"beta": [0.5], "theta": [0.5, 1.0]}]
+    config["paper_a"]["experiments"]["attack_probability"]["thetas"] = [0.5, 1.0]
     return config
 
 
@@ -126,7 +141,7 @@ def job_counts(output: str) -> dict:
 
 def snapshot(workdir: Path) -> dict:
     """{relative path: (rows, key-value metadata, sha256 of the bytes)} of every trajectory Parquet
-    and constants JSON under results/."""
+    and JSON file (paper B's n0) under results/."""
     out = {}
     for path in sorted((workdir / "results").rglob("*")):
         if path.suffix == ".parquet" and "trajectories" in path.parts:
@@ -278,7 +293,7 @@ def reversed_run(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def extended(tmp_path_factory) -> Path:
     workdir = workdir_with(tmp_path_factory, "extended", extended_config())
-    cells = paper_a_grid.cells(relu_config.load(extended_config()))
+    cells = relu_config.cells(relu_config.load(extended_config()))["paper_a"]
     targets = [f"results/trajectories/{exp}/{cell}/data.parquet" for exp, c in cells.items() for cell in c]
     ok(snakemake(workdir, "--cores", "2", *targets))
     return workdir
@@ -288,7 +303,8 @@ def extended(tmp_path_factory) -> Path:
 
 
 def test_one_or_two_cores_rerun_from_scratch_and_job_order_give_identical_files(cores2, reversed_run):
-    """--cores 2 in one call vs --cores 1, from scratch, one cell per call in reverse order."""
+    """--cores 2 in one call vs --cores 1, from scratch, one cell per call in reverse order (both samplers,
+    converging and diverging runs)."""
     got, expected = snapshot(reversed_run), snapshot(cores2)
     assert set(got) == set(expected) and len([p for p in got if p.endswith(".parquet")]) == len(TRAIN_TARGETS)
     assert_identical(got, expected, expected)
@@ -296,11 +312,11 @@ def test_one_or_two_cores_rerun_from_scratch_and_job_order_give_identical_files(
 
 def test_adding_a_grid_value_leaves_existing_cells_identical(cores2, extended):
     got, expected = snapshot(extended), snapshot(cores2)
-    assert len(set(got) - set(expected)) == 2  # theta = 1 for both laws
+    assert len(set(got) - set(expected)) == 2  # theta = 1 for both betas
     assert_identical(got, expected, expected)
     # and in the old working directory, the new value plans only the new cells
     (cores2 / "extended.yaml").write_text(yaml.safe_dump(extended_config(), sort_keys=False))
-    new = "results/trajectories/poisoning/law=normal/b=4/adv=random_sign/beta=0.5/theta=1/data.parquet"
+    new = "results/trajectories/attack_probability/law=normal/b=4/adv=alternating/beta=0.5/theta=1/data.parquet"
     plan = ok(
         snakemake(
             cores2, *TRAIN_TARGETS, new, "--dry-run", "--cores", "2", "--configfile", str(cores2 / "extended.yaml")
@@ -323,8 +339,11 @@ def test_killed_then_rerun_equals_an_uninterrupted_run(killed, cores2, code_copy
     assert_identical(got, expected, expected)
     workdir = killed["workdir"]
     assert not [*(workdir / "results").rglob("*.tmp"), *(workdir / "figures").rglob("*.tmp")]
-    for name in ("A1_realizable", "A3_poisoned_random_sign", "A4_degradation", "A5_tron_vs_sgd"):
-        assert (workdir / "figures" / f"{name}.png").stat().st_size > 10_000
+    assert {"fig2", "fig3", "fig4", "fig5", "alg2_vs_sgd", "milder"} <= {f.id for f in FIGURES_A}
+    for figure in FIGURES_A:
+        for ext in figure.extensions:
+            size = (workdir / "figures" / "paper_a" / f"{figure.stem}.{ext}").stat().st_size
+            assert size > (10_000 if ext == "png" else 100), (figure.stem, ext)
     assert all(readable(p) for p in (workdir / "results").rglob("*.parquet"))
     assert "Nothing to be done" in ok(run_copy(code_copy, workdir, "--dry-run", "--cores", "1")).stdout
 
@@ -359,69 +378,100 @@ def test_a_writer_killed_mid_file_leaves_only_a_hidden_temp_file(tmp_path):
 # --- divergence -------------------------------------------------------------------------------
 
 
-def trajectories(killed, experiment, law):
+def trajectories(killed, experiment, law) -> list:
+    """[(rows, spec)] of every cell of `law` in `experiment`."""
     root = killed["workdir"] / "results" / "trajectories" / experiment
-    (path,) = root.glob(f"law={law}/**/data.parquet")
-    return read_table(path)[0].to_pandas(), CELLS[experiment][str(path.parent.relative_to(root))]
+    out = []
+    for path in sorted(root.glob(f"law={law}/**/data.parquet")):
+        rows = read_table(path)[0].to_pandas()
+        rows["algorithm"] = rows["algorithm"].astype(str)
+        out.append((rows, CELLS[experiment][str(path.parent.relative_to(root))]))
+    return out
 
 
-@pytest.mark.parametrize("experiment", ["realizable", "poisoning"])
-def test_diverged_runs_are_flagged_with_their_step_and_the_run_continues(killed, experiment):
-    rows, spec = trajectories(killed, experiment, "hot")
+# (experiment, diverging law, an experiment and law beside it that converge): both samplers
+DIVERGING = [
+    ("attack_magnitude", "hot", "attack_probability", "normal"),  # projected sampler, exact checks
+    ("milder_conditions", "hot_wide", "milder_conditions", "shifted"),  # every input drawn, any-law checks
+]
+
+
+@pytest.mark.parametrize("experiment,law,calm_experiment,calm_law", DIVERGING, ids=[d[1] for d in DIVERGING])
+def test_diverged_runs_are_flagged_with_their_step_and_the_run_continues(
+    killed, experiment, law, calm_experiment, calm_law
+):
+    ((rows, spec),) = trajectories(killed, experiment, law)
+    steps = recorded_steps(CellSpec.from_json(spec))
     assert rows["step"].max() == spec["iterations"]  # every checkpoint recorded
-    assert len(rows) == rows["step"].nunique() * len(RUNS) * spec["seeds"]
+    assert len(rows) == len(steps) * len(ALGORITHMS) * spec["runs"]
     last = rows[rows["step"] == spec["iterations"]]
     assert last["diverged"].all() and last["error"].isna().all()
-    flagged = rows[rows["diverged"]]
-    assert (flagged["diverged_at"] <= flagged["step"]).all() and (flagged["diverged_at"] > 0).all()
-    before = rows[~rows["diverged"]]
-    assert np.isfinite(before["error"]).all() and (before["diverged_at"] > before["step"]).all()
-    normal, _ = trajectories(killed, experiment, "normal")
-    assert not normal["diverged"].any() and normal["diverged_at"].isna().all()
+    for (algorithm, run), path in rows.sort_values("step").groupby(["algorithm", "run"]):
+        flags = path["diverged"].to_numpy()
+        assert (np.diff(flags.astype(int)) >= 0).all(), (algorithm, run)  # flagged from its step on
+        first = path.loc[path["diverged"], "step"].min()
+        assert 0 < first <= spec["iterations"], (algorithm, run)
+        before, after = path[path["step"] < first], path[path["step"] > first]
+        assert np.isfinite(before[["error", "along_u", "along_v"]].to_numpy()).all(), (algorithm, run)
+        assert after[["error", "along_u", "along_v"]].isna().all().all(), (algorithm, run)
+        at = path.loc[path["step"] == first, "error"]  # the checkpoint of divergence: as it was, or NaN
+        assert (at.isna() | (at > 1e5)).all(), (algorithm, run)
+    calm = trajectories(killed, calm_experiment, calm_law)
+    assert calm and all(not rows["diverged"].any() and rows["error"].notna().all() for rows, _ in calm)
 
 
 def test_summary_reports_the_diverged_fraction(killed):
-    summary = read_table(killed["workdir"] / "results" / "summary" / "realizable.parquet")[0].to_pandas()
-    last = summary[summary["step"] == summary["step"].max()].set_index("law")
-    assert (last.loc["hot", "diverged_fraction"] == 1).all() and last.loc["hot", "median"].isna().all()
-    assert (last.loc["hot", "diverged_first"] > 0).all()
-    assert (summary.loc[summary["law"] == "normal", "diverged_fraction"] == 0).all()
+    results = killed["workdir"] / "results" / "summary"
+    summary = pd.concat(
+        [read_table(results / f"{e}.parquet")[0].to_pandas().assign(experiment=e) for e in CELLS], ignore_index=True
+    )
+    summary["algorithm"] = summary["algorithm"].astype(str)
+    hot = summary[summary["law"].str.startswith("hot")]
+    assert set(hot["experiment"]) == {"attack_magnitude", "milder_conditions"}
+    last = hot[hot["step"] == hot["step"].max()]
+    assert len(last) == 2 * len(ALGORITHMS)
+    assert (last["diverged_fraction"] == 1).all() and last["mean_error"].isna().all() and (last["runs"] == 0).all()
+    for _, curve in hot.sort_values("step").groupby(["experiment", "algorithm"]):
+        assert curve["diverged_fraction"].is_monotonic_increasing
+        assert curve.loc[curve["diverged_fraction"] > 0, "step"].min() > 0  # the first divergence, after the start
+    calm = summary[~summary["law"].str.startswith("hot")]
+    assert (calm["diverged_fraction"] == 0).all() and calm["mean_error"].notna().all()
 
 
 def test_bound_checks_of_diverged_cells_are_not_applicable(killed):
     rows = read_table(killed["workdir"] / "results" / "bounds" / "all_checks.parquet")[0].to_pandas()
     hot = rows[rows["cell"].str.contains(HOT)]
-    assert len(hot) >= 8 and set(hot["experiment"]) == {"realizable", "poisoning"}
-    assert (hot["verdict"].astype(str) == "not_applicable").all()
+    assert len(hot) >= 8 and set(hot["experiment"]) == {"attack_magnitude", "milder_conditions"}
+    assert set(hot["check"]) >= {"Alg. 2 exact E||Δ_t||²", "Alg. 2 mean (any law)", "Alg. 2 E||Δ_t||² (any law)"}
+    assert (hot["verdict"].astype(str) == "not_applicable").all(), hot[["check", "verdict", "reason"]].to_string()
     assert hot["reason"].str.contains("diverged").all(), hot["reason"].tolist()
+    calm = rows[~rows["cell"].str.contains(HOT) & (rows["paper"] == "A")]
+    assert len(calm) and (calm["verdict"].astype(str) != "not_applicable").all()
     assert not rows.loc[~rows["cell"].str.contains(HOT), "reason"].str.contains("diverged").any()
 
 
-def divergence_boxes(fig) -> dict:
-    """{panel title: text of its "diverged seeds" box}."""
-    from matplotlib.legend import Legend
-
-    out = {}
-    for ax in fig.axes:
-        for artist in ax.artists:
-            if isinstance(artist, Legend) and artist.get_title().get_text() == "diverged seeds":
-                out[ax.get_title()] = "\n".join(t.get_text() for t in artist.get_texts())
-    return out
+def diverged_labels(fig) -> list[list[str]]:
+    """Per panel with a legend, its entries that state a share of diverged runs."""
+    legends = [ax.get_legend() for ax in fig.axes if ax.get_legend() is not None]
+    return [[t.get_text() for t in legend.get_texts() if "diverged" in t.get_text()] for legend in legends]
 
 
-def test_figures_a1_and_a3_show_the_diverged_fraction(killed):
-    from relu_lib.paper_a import figures as plots
+def test_figures_show_the_diverged_fraction(killed):
+    """Figures 3 and 5 (attack_magnitude: every run of its one cell diverges) and the milder-conditions panel of
+    law hot_wide state in the legend the share of each curve's runs that diverged; no other legend does."""
+    from relu_lib.paper_a.figures import PLOTS
 
     results = killed["workdir"] / "results"
     table = lambda kind, exp: read_table(results / kind / f"{exp}.parquet")[0].to_pandas()  # noqa: E731
-    a1 = divergence_boxes(plots.plot_realizable(table("summary", "realizable"), table("curves", "realizable")))
-    a3 = divergence_boxes(
-        plots.plot_poisoned(table("summary", "poisoning"), "random_sign", table("curves", "poisoning"))
-    )
-    assert list(a1) == [t for t in a1 if t.startswith("hot")] and len(a1) == 1
-    assert a1[next(iter(a1))].count("100%") == 3  # the three runs of the hot cell
-    assert len(a3) == 2 and all(t.startswith("hot") for t in a3)
-    assert all(text.count("100%") == 2 for text in a3.values())  # Tron and SGD
+    summaries = {e: table("summary", e) for e in CELLS}
+    curves = {e: table("curves", e) for e in CELLS}
+    for figure in ("fig3", "fig5"):
+        labels = diverged_labels(PLOTS[figure](None, summaries, curves))
+        assert labels == [["0.5 (100% of runs diverged)"]], (figure, labels)  # the one curve, theta = 0.5
+    for figure in ("fig2", "fig4"):
+        assert diverged_labels(PLOTS[figure](None, summaries, curves)) == [[]], figure
+    labels = diverged_labels(PLOTS["milder"](None, summaries, curves))  # the panels: shifted, then hot_wide
+    assert labels == [[], [f"{name} (100% of runs diverged)" for name in ("Algorithm 2", "S.G.D.")]], labels
 
 
 # --- provenance -------------------------------------------------------------------------------
@@ -444,19 +494,14 @@ def test_every_output_records_version_code_config_and_libraries(killed):
             meta = read_table(workdir / target)[1]
             assert_stamp(meta["provenance"], f"relu_lib.{paper}.trainer", target)
             assert meta["provenance"]["config_hash"] == provenance.config_hash(meta["cell"])
-    for path in (workdir / "results" / "constants").glob("*.json"):
-        assert_stamp(json.loads(path.read_text())["provenance"], "relu_lib.paper_a.laws", path)
     for path in (workdir / "results" / "n0").rglob("*.json"):
         assert_stamp(json.loads(path.read_text())["provenance"], "relu_lib.paper_b.theory", path)
     writers = {
-        ("summary", "realizable"): "paper_a.summary",
-        ("summary", "poisoning"): "paper_a.summary",
+        **{("summary", experiment): "paper_a.summary" for experiment in CELLS},
+        **{("bounds", experiment): "paper_a.checks" for experiment in CELLS},
+        **{("curves", experiment): "paper_a.checks" for experiment in CELLS},
         ("summary", "trajectories"): "paper_b.summary",
         ("summary", "trajectories_cells"): "paper_b.summary",
-        ("bounds", "realizable"): "paper_a.checks",
-        ("bounds", "poisoning"): "paper_a.checks",
-        ("curves", "realizable"): "paper_a.checks",
-        ("curves", "poisoning"): "paper_a.checks",
         ("bounds", "trajectories"): "paper_b.checks",
         ("bounds", "all_checks"): "bound_table",
     }
@@ -465,6 +510,9 @@ def test_every_output_records_version_code_config_and_libraries(killed):
         assert_stamp(read_table(path)[1]["provenance"], f"relu_lib.{writer}", path)
     b_cell = read_table(workdir / TRAIN_TARGETS_B[0])[1]["provenance"]["code_modules"]
     assert "relu_lib.paper_b.pgd" in b_cell and not any(m.startswith("relu_lib.paper_a") for m in b_cell)
+    a_cell = read_table(workdir / TRAIN_TARGETS[0])[1]["provenance"]["code_modules"]
+    assert {"relu_lib.paper_a.kernel", "relu_lib.paper_a.projected"} <= set(a_cell)  # both samplers' code
+    assert not any(m.startswith("relu_lib.paper_b") for m in a_cell)
     prov = read_table(workdir / "results" / "bounds" / "all_checks.parquet")[1]["provenance"]
     for page in ("bound_checks.md", "bound_checks.html"):  # the HTML page is the report's verdict table
         report = (workdir / "figures" / page).read_text()
@@ -481,7 +529,7 @@ def test_figures_carry_the_provenance_in_their_metadata(killed):
     from PIL import Image
 
     for name, writer in (
-        ("A1_realizable", "relu_lib.paper_a.figures"),
+        ("paper_a/fig2_attack_probability", "relu_lib.paper_a.figures"),
         ("B1_trajectories", "relu_lib.paper_b.figures"),
     ):
         figure = killed["workdir"] / "figures" / name
@@ -506,20 +554,19 @@ def planned_after_editing(killed, code_copy, module: str) -> dict:
 def test_changing_trainer_code_reruns_every_cell(killed, code_copy):
     jobs = planned_after_editing(killed, code_copy, "paper_a/trainer")
     assert jobs.get("train_a") == len(TRAIN_TARGETS)
-    assert "law_constants" not in jobs  # their code (laws.py and what it imports) does not include the trainer
     assert "train_b" not in jobs and "n0_b" not in jobs and "figure_b1" not in jobs
 
 
 def test_changing_pgd_code_reruns_only_paper_b(killed, code_copy):
     jobs = planned_after_editing(killed, code_copy, "paper_b/pgd")
     assert jobs.get("train_b") == len(TRAIN_TARGETS_B) and "figure_b1" in jobs
-    assert not [rule for rule in jobs if rule.endswith("_a") or rule.startswith("figure_a") or rule == "law_constants"]
+    assert not [rule for rule in jobs if rule.endswith("_a") or rule.startswith("figure_a")]
 
 
 def test_changing_plotting_code_reruns_only_the_figures(killed, code_copy):
     jobs = planned_after_editing(killed, code_copy, "paper_a/figures")
     figures = {rule for rule in jobs if rule.startswith("figure_")}
-    assert figures == {"figure_a1", "figure_a3", "figure_a4", "figure_a5"}
+    assert figures == {f"figure_a_{figure.id}" for figure in FIGURES_A}
     assert set(jobs) - figures <= {"all", "total"}
     shared = planned_after_editing(killed, code_copy, "style")  # the one style: every figure of both papers
     assert {rule for rule in shared if rule.startswith("figure_")} == figures | {"figure_b1"}
@@ -535,12 +582,12 @@ def planned_after_overlay(killed, code_copy, tmp_path, overlay: dict) -> dict:
 
 
 def test_changing_a_law_retrains_its_cells_only(killed, code_copy, tmp_path):
-    """The law's constants rerun, and so does every cell of the law, although its cell ids do not change.
-    (Regression: with the constants an ancient() input, Snakemake skipped the cells' own params check
-    once their producer reran, and checked stale trajectories against the new law's theory.)"""
+    """Every cell of the changed law reruns, although its cell ids do not change (the law is part of the cell's
+    spec, a param of its job); the cells of the other laws, the same N(0, I_4) under another name included, do
+    not."""
     jobs = planned_after_overlay(killed, code_copy, tmp_path, {"laws": {"normal": {"sigma": 1.5}}})
-    normal = [t for t in TRAIN_TARGETS if HOT not in t]
-    assert jobs.get("law_constants") == 1 and jobs.get("train_a") == len(normal)
+    normal = [t for t in TRAIN_TARGETS if "/law=normal/" in t]
+    assert len(normal) == 2 and jobs.get("train_a") == len(normal)
     assert "train_b" not in jobs
 
 
@@ -554,7 +601,7 @@ def test_changing_the_master_seed_retrains_every_cell(killed, code_copy, tmp_pat
 
 def bad_files(root: Path) -> dict:
     """A corrupt file, a plain pandas Parquet (no relu-repro metadata) and a relu-repro Parquet of
-    the wrong kind, each named data.parquet, and a valid constants JSON for check_a."""
+    the wrong kind, each named data.parquet."""
     out = {}
     for kind in ("random-bytes", "plain-pandas", "wrong-kind"):
         path = root / kind / "data.parquet"
@@ -563,26 +610,34 @@ def bad_files(root: Path) -> dict:
     out["random-bytes"].write_bytes(np.random.default_rng(0).bytes(2048))
     pd.DataFrame({"step": [0, 1], "error": [1.0, 0.5]}).to_parquet(out["plain-pandas"])
     write_table(out["wrong-kind"], pa.table({"step": [0, 1]}), {"provenance": {"config_hash": "0"}})
-    from relu_lib.paper_a.laws import write_constants
-
-    write_constants(TINY["laws"]["normal"], 1000, 0, root / "normal.json")
     return out
 
 
 def script_commands(path: Path, root: Path) -> dict:
-    """The steps of both papers that read Parquet written by others (figure A5 reads cells as summarize does)."""
+    """The steps of both papers that read Parquet written by others."""
     a, b, out = REPO / "scripts" / "paper_a", REPO / "scripts" / "paper_b", path.parent / "out"
+    pair = f"attack_probability={path}"
     return {
         "summarize": [f"{a}/summarize.py", "--out", f"{out}.parquet", str(path)],
-        "plot-A1-summary": [f"{a}/figure.py", "A1", "--out", str(out), "--summary", str(path), "--curves", str(path)],
+        "plot-fig2-summary": [f"{a}/figure.py", "fig2", "--out", str(out), "--summary", pair, "--curves", pair],
+        "plot-milder-summary": [
+            f"{a}/figure.py",
+            "milder",
+            "--out",
+            str(out),
+            "--summary",
+            f"milder_conditions={path}",
+            "--curves",
+            f"milder_conditions={path}",
+        ],
         "check_a": [
             f"{a}/check.py",
             "--experiment",
-            "realizable",
-            "--constants",
-            f"{root}/normal.json",
+            "attack_probability",
             "--z",
             "3",
+            "--moment-samples",
+            "1000",
             "--rows",
             f"{out}_rows.parquet",
             "--curves",

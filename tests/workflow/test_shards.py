@@ -25,25 +25,31 @@ CONFIG = {
         "laplace": {"family": "laplace", "d": 3, "scale": 1.0},
     },
     "paper_a": {
-        "step_factor": 1.0,
-        "w_star_norm": 1.0,
-        "start_norm": 1.0,
+        "w_star_scale": 1.0,
+        "start_scale": 1.0,
         "moment_samples": 1000,
         "experiments": {
-            "realizable": {
+            "milder_conditions": {
                 "laws": ["normal", "laplace"],
                 "batch_sizes": [2, 4],
+                "attack": "none",
+                "betas": [0],
+                "thetas": [0],
+                "eta": 0.05,
                 "iterations": 60,
-                "seeds": 3,
+                "runs": 3,
                 "checkpoints": 6,
+                "start": "fixed",
             },
-            "poisoning": {
+            "attack_magnitude": {
                 "laws": ["normal"],
                 "batch_sizes": [4],
-                "adversaries": ["random_sign", "aligned"],
-                "attacks": [{"beta": [0.5], "theta": [0.25, 0.5, 1.0]}],
+                "attack": "alternating",
+                "betas": [0.25, 0.5],
+                "thetas": [0.25, 0.5, 1.0],
+                "eta": 0.05,
                 "iterations": 60,
-                "seeds": 3,
+                "runs": 3,
                 "checkpoints": 6,
             },
         },
@@ -68,7 +74,7 @@ SHARDED = {**CONFIG, "cells_per_job": 3}
 
 def extended(config: dict) -> dict:
     out = json.loads(json.dumps(config))
-    out["paper_a"]["experiments"]["poisoning"]["attacks"] = [{"beta": [0.5], "theta": [0.25, 0.5, 1.0, 2.0]}]
+    out["paper_a"]["experiments"]["attack_magnitude"]["thetas"] = [0.25, 0.5, 1.0, 2.0]
     return out
 
 
@@ -134,9 +140,9 @@ def job_counts(output: str) -> dict:
 
 
 def test_shards_are_stable_and_cover_every_cell_once():
-    cells = relu_config.cells(relu_config.load(CONFIG))["paper_a"]["poisoning"]
-    bigger = relu_config.cells(relu_config.load(extended(CONFIG)))["paper_a"]["poisoning"]
-    old, new = shards.partition(cells, 3, "poisoning"), shards.partition(bigger, 3, "poisoning")
+    cells = relu_config.cells(relu_config.load(CONFIG))["paper_a"]["attack_magnitude"]
+    bigger = relu_config.cells(relu_config.load(extended(CONFIG)))["paper_a"]["attack_magnitude"]
+    old, new = shards.partition(cells, 3, "attack_magnitude"), shards.partition(bigger, 3, "attack_magnitude")
     assert sorted(c for ids in old.values() for c in ids) == sorted(cells)
     added = set(bigger) - set(cells)
     # a shard without a new cell keeps its name and its cells
@@ -150,17 +156,17 @@ def test_sharded_run_writes_the_same_files_as_one_job_per_cell(sharded, per_cell
     got = {path: digest for path, (digest, _) in sharded["after"].items()}
     expected = {path: digest for path, (digest, _) in files(per_cell).items()}
     assert got == expected and len(got) == len(targets(extended(CONFIG)))
-    assert "train_a_poisoning_" in sharded["first"] and "localrule shard_manifest" in sharded["first"]
+    assert "train_a_attack_magnitude_" in sharded["first"] and "localrule shard_manifest" in sharded["first"]
 
 
 def test_adding_a_grid_value_leaves_every_existing_file_untouched(sharded):
     before, after = sharded["before"], sharded["after"]
-    assert len(after) == len(before) + 2  # theta = 2 for both adversaries
+    assert len(after) == len(before) + 2  # theta = 2 for both betas
     for path, (digest, mtime) in before.items():
         assert after[path] == (digest, mtime), f"{path} was rewritten"
     # only the shards that gained a cell (or were cut at a new cell) run
     reran = job_counts(sharded["plan"])
-    assert 0 < len(reran) <= 2 and all(name.startswith("train_a_poisoning_") for name in reran), reran
+    assert 0 < len(reran) <= 2 and all(name.startswith("train_a_attack_magnitude_") for name in reran), reran
 
 
 def test_a_rerun_shard_keeps_its_current_files(sharded):
@@ -175,10 +181,10 @@ def test_a_rerun_shard_keeps_its_current_files(sharded):
 
 
 def test_a_changed_law_reruns_the_shards_of_its_cells(sharded):
-    """A changed law changes its cells' specs (so the shard manifests) and its constants, both plain inputs
-    of the shards: every shard holding one of its cells reruns (poisoning is all `normal`)."""
+    """A changed law changes its cells' specs, so the shard manifests, plain inputs of the shards: every shard
+    holding one of its cells reruns (attack_magnitude is all `normal`)."""
     changed = extended(SHARDED)
     changed["laws"]["normal"]["sigma"] = 1.5
     plan = job_counts(run(sharded["workdir"], changed, "--dry-run"))
-    poisoning = shards.partition(relu_config.cells(relu_config.load(changed))["paper_a"]["poisoning"], 3, "poisoning")
-    assert {f"train_a_{name}" for name in poisoning} <= set(plan)
+    magnitude = relu_config.cells(relu_config.load(changed))["paper_a"]["attack_magnitude"]
+    assert {f"train_a_{name}" for name in shards.partition(magnitude, 3, "attack_magnitude")} <= set(plan)
