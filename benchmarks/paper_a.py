@@ -37,7 +37,7 @@ import numpy as np  # noqa: E402
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from relu_lib.paper_a import projected, theory, trainer  # noqa: E402
+from relu_lib.paper_a import theory, trainer  # noqa: E402
 from relu_lib.paper_a.cell import CellSpec  # noqa: E402
 
 N, ETA, BETA, THETA = 500, 0.01, 0.5, 2.0
@@ -131,7 +131,9 @@ def main() -> None:
         kernel = cpu_min(lambda cell=cell: trainer.run_cell(cell), repeats) / steps
         fill = np.random.Generator(np.random.SFC64(0))
         size = 3 * b + 2 * N
-        normals = cpu_min(lambda: [fill.standard_normal(size) for _ in range(steps)], repeats) / steps
+        normals = (
+            cpu_min(lambda fill=fill, size=size: [fill.standard_normal(size) for _ in range(steps)], repeats) / steps
+        )
         per_run[b] = kernel * 4000
         ratio = kernel / normals
         report.row(
@@ -164,7 +166,7 @@ def main() -> None:
         ours = cpu_min(lambda cell=cell: trainer.run_cell(cell), repeats)
         fill = np.random.Generator(np.random.SFC64(0))
         buffer = np.empty((steps, b, d))
-        normals = cpu_min(lambda buffer=buffer: fill.standard_normal(out=buffer), repeats)
+        normals = cpu_min(lambda fill=fill, buffer=buffer: fill.standard_normal(out=buffer), repeats)
         report.row(
             f"5 full-draw kernel / SFC64 fill of its inputs, d = {d}, b = {b}",
             ours / normals,

@@ -10,7 +10,7 @@ drawn thin over the data; diamonds edged in black are the paper's own values rea
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd

@@ -1,7 +1,8 @@
 """Paper A's grid: the config's cross-key rules and its expansion into cells.
 
 An experiment is a product law x b x beta x theta under one attack, one step and one iteration count; a cell
-is one point of it, and its spec (relu_lib.paper_a.cell.CellSpec) is everything the trainer needs. The heavy-tail study (`tails`, a key of the same `experiments` mapping) is a study
+is one point of it, and its spec (relu_lib.paper_a.cell.CellSpec) is everything the trainer
+needs. The heavy-tail study (`tails`, a key of the same `experiments` mapping) is a study
 of its own (relu_lib.paper_a.tails.grid).
 """
 
@@ -12,7 +13,7 @@ import math
 
 from relu_lib.cells import cell_id, check_axis
 from relu_lib.errors import UserError
-from relu_lib.paper_a.cell import ALGORITHMS, CellSpec
+from relu_lib.paper_a.cell import CellSpec
 from relu_lib.paper_a.laws import FAMILIES
 
 DEFAULT_CHECKPOINTS = 200

@@ -22,7 +22,8 @@ draws); it is chunk_steps(b, d), a function of (b, d) only.
 
 Arithmetic: with Delta = w - w*, z = <w*, x>, P = <Delta, x>, a run's residual on row i is
 D_i of update_rule (Algorithm 2: y_i - P_i - z_i where y_i > theta, else 0; S.G.D.: the same where
-P_i + z_i > 0) and Delta += sum_i (eta/b D_i) x_i: update_rule.step. Sums run in a fixed order (over coordinates, then rows), without reassociation,
+P_i + z_i > 0) and Delta += sum_i (eta/b D_i) x_i: update_rule.step. Sums run in a fixed order (over
+coordinates, then rows), without reassociation,
 so a seed's numbers depend neither on R nor on the cache or the machine's vector width.
 
 Statistics: the kernel writes each seed's error and Delta at the K checkpoints into arrays of shape

@@ -194,7 +194,8 @@ def conventions(spec: CellSpec) -> dict:
         "a cell with start = fixed uses stream ('start', n) for every run",
         "algorithms": "alg2: w += (eta/b) sum 1{y > theta} (y - <w, x>) x; sgd: w += (eta/b) sum 1{<w, x> > 0} "
         "(y - <w, x>) x; the same mini-batches and labels, the same start",
-        "labels": "y = ReLU(<w*, x>) + alpha xi, alpha ~ Bernoulli(beta(x)), beta(x) = beta 1{<w*, x> > beta_threshold}",
+        "labels": "y = ReLU(<w*, x>) + alpha xi, alpha ~ Bernoulli(beta(x)), "
+        "beta(x) = beta 1{<w*, x> > beta_threshold}",
         "attack": {
             "none": "no attack",
             "alternating": "xi = -theta at 1-based odd positions i = 1, 3, ... of the mini-batch, +theta at even "

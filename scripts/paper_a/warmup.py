@@ -22,24 +22,24 @@ def main():
     from relu_lib.paper_a.trainer import run_cell
 
     law = {"family": "normal", "d": 2, "sigma": 1.0}
-    common = dict(
-        experiment="warmup",
-        law_name="normal",
-        law=law,
-        b=2,
-        attack="none",
-        beta=0.0,
-        theta=0.0,
-        beta_threshold=float("-inf"),
-        eta=0.1,
-        iterations=2,
-        runs=1,
-        checkpoints=2,
-        start="per_run",
-        master_seed=0,
-        w_star_scale=1.0,
-        start_scale=1.0,
-    )
+    common = {
+        "experiment": "warmup",
+        "law_name": "normal",
+        "law": law,
+        "b": 2,
+        "attack": "none",
+        "beta": 0.0,
+        "theta": 0.0,
+        "beta_threshold": float("-inf"),
+        "eta": 0.1,
+        "iterations": 2,
+        "runs": 1,
+        "checkpoints": 2,
+        "start": "per_run",
+        "master_seed": 0,
+        "w_star_scale": 1.0,
+        "start_scale": 1.0,
+    }
     start = time.perf_counter()
     for sampler in ("full", "projected"):
         run_cell(CellSpec(**common, sampler=sampler))

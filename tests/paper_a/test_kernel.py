@@ -41,25 +41,25 @@ RTOL, ATOL = 1e-10, 1e-13
 
 
 def cell(law: dict, **overrides) -> CellSpec:
-    base = dict(
-        experiment="test",
-        law_name=law["family"],
-        law=law,
-        b=3,
-        attack="none",
-        beta=0.0,
-        theta=0.0,
-        beta_threshold=-math.inf,
-        eta=0.05,
-        iterations=120,
-        runs=3,
-        checkpoints=121,
-        start="per_run",
-        sampler="full",
-        master_seed=11,
-        w_star_scale=1.0,
-        start_scale=1.0,
-    )
+    base = {
+        "experiment": "test",
+        "law_name": law["family"],
+        "law": law,
+        "b": 3,
+        "attack": "none",
+        "beta": 0.0,
+        "theta": 0.0,
+        "beta_threshold": -math.inf,
+        "eta": 0.05,
+        "iterations": 120,
+        "runs": 3,
+        "checkpoints": 121,
+        "start": "per_run",
+        "sampler": "full",
+        "master_seed": 11,
+        "w_star_scale": 1.0,
+        "start_scale": 1.0,
+    }
     return CellSpec(**{**base, **overrides})
 
 

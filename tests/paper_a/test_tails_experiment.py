@@ -10,11 +10,11 @@ from relu_lib import config as relu_config
 from relu_lib.errors import UserError
 from relu_lib.io import read_table
 from relu_lib.paper_a import grid as paper_a_grid
-from relu_lib.paper_a.tails import grid as tails_grid
 from relu_lib.paper_a import streams as trainer
 from relu_lib.paper_a.adversaries import make_adversary
 from relu_lib.paper_a.laws import make_law
 from relu_lib.paper_a.tails import checks, estimators, summary, theory
+from relu_lib.paper_a.tails import grid as tails_grid
 from relu_lib.paper_a.tails import trainer as sim
 from relu_lib.paper_a.update_rule import GATED, step
 from relu_lib.seeding import generator
