@@ -1,10 +1,11 @@
-"""What the benchmark scripts share: the master seed, the load average, a benchmark cell and its constants.
+"""What the benchmark scripts share: the master seed, the load average and a paper-A benchmark cell.
 
 Imported by the scripts next to it (`python benchmarks/<script>.py` puts this folder on sys.path).
 """
 
 from __future__ import annotations
 
+import math
 import os
 
 SEED = 20261122
@@ -15,33 +16,28 @@ def load() -> list[float]:
     return [round(v, 2) for v in os.getloadavg()]
 
 
-def cell(d, b, seeds, iterations) -> dict:
-    """A paper-A cell spec as relu_lib.config builds them: N(0, I_d) inputs, no attack."""
-    return {
+def cell(d: int, b: int, runs: int, iterations: int, sampler: str = "full", **overrides):
+    """A paper-A cell (relu_lib.paper_a.cell.CellSpec) as relu_lib.paper_a.grid builds them: N(0, I_d) inputs,
+    no attack unless `overrides` set one; Algorithm 2 and S.G.D. on the same mini-batches, as in every cell."""
+    from relu_lib.paper_a.cell import CellSpec
+
+    fields = {
         "experiment": "bench",
         "law_name": "normal",
         "law": {"family": "normal", "d": d, "sigma": 1.0},
         "b": b,
-        "adversary": "none",
+        "attack": "none",
         "beta": 0.0,
         "theta": 0.0,
+        "beta_threshold": -math.inf,
+        "eta": min(0.05, 0.5 * b / (d + 2)),  # well inside the stability edge ~ 2 b / (d + 2): no run diverges
         "iterations": iterations,
-        "seeds": seeds,
-        "checkpoints": 60,
+        "runs": runs,
+        "checkpoints": min(60, iterations + 1),
+        "start": "per_run",
+        "sampler": sampler,
         "master_seed": SEED,
-        "step_factor": 1.0,
-        "eta": None,
-        "w_star_norm": 1.0,
-        "start_norm": 1.0,
-        "epsilon": 0.01,
-        "delta": 0.1,
+        "w_star_scale": 1.0,
+        "start_scale": 1.0,
     }
-
-
-def law_constants(spec):
-    """The constants of a cell's law, as rule law_constants computes them (100 000 Monte Carlo samples)."""
-    from relu_lib import seeding
-    from relu_lib.paper_a.laws import constants, make_law
-
-    law = make_law(spec["law"])
-    return constants(law, 100_000, seeding.generator(SEED, "constants", law.describe()))
+    return CellSpec(**{**fields, **overrides})

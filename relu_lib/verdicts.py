@@ -183,3 +183,9 @@ def student_factor(z: float, dof: int) -> float:
         mid = 0.5 * (lo + hi)
         lo, hi = (mid, hi) if upper_tail(mid) > tail else (lo, mid)
     return 0.5 * (lo + hi) / z
+
+
+def z_for(z: float, units: int) -> float:
+    """z widened to Student's t with units - 1 degrees of freedom, for a standard error estimated from `units`
+    independent units (runs, seeds): the same two-sided level as z standard errors of a normal."""
+    return z * student_factor(z, units - 1) if units > 1 else math.inf

@@ -83,12 +83,15 @@ rule check_a:
     params:
         z=CHECKS["z"],
         samples=CONFIG.get("paper_a", {}).get("moment_samples", 0),
+        epsilon=CHECKS["epsilon"],
+        delta=CHECKS["delta"],
         code=code("paper_a/check.py"),
     log:
         "logs/bounds/{experiment}.log",
     shell:
         'python "$RELU_SCRIPTS"/paper_a/check.py --experiment {wildcards.experiment} --z {params.z} '
-        "--moment-samples {params.samples} --rows {output.rows:q} --curves {output.curves:q} "
+        "--moment-samples {params.samples} --epsilon {params.epsilon} --delta {params.delta} "
+        "--rows {output.rows:q} --curves {output.curves:q} "
         "--cells {input.cells:q} > {log:q} 2>&1"
 
 

@@ -42,6 +42,12 @@ class CellSpec:
     def attacked(self) -> bool:
         return self.attack != "none" and self.beta > 0 and self.theta > 0
 
+    def cell_id(self) -> str:
+        """The cell's id (its folder under results/): law, b, attack, beta, theta."""
+        from relu_lib.cells import cell_id
+
+        return cell_id(law=self.law_name, b=self.b, adv=self.attack, beta=self.beta, theta=self.theta)
+
     def attack_key(self) -> dict:
         """What the attack's random stream is keyed by."""
         return {"attack": self.attack, "beta": self.beta, "theta": self.theta, "threshold": self.beta_threshold}

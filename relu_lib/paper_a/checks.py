@@ -15,7 +15,7 @@ figure values only.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
@@ -23,7 +23,7 @@ import pandas as pd
 from relu_lib.paper_a import moments, paper, theory
 from relu_lib.paper_a.cell import CellSpec
 from relu_lib.paper_a.summary import grid_values, load_cell, summarize_cell
-from relu_lib.verdicts import CheckRow, not_applicable, row, student_factor
+from relu_lib.verdicts import CheckRow, not_applicable, row, z_for
 
 CHECK_FRACTIONS = (0.1, 0.25, 0.5, 1.0)  # of the run's iterations: the checkpoints judged, fixed by design
 # The mean iterate is judged in the transient only: at the plateau it is the attack's bias (0.0063 at b = 16,
@@ -39,6 +39,8 @@ PAPER_VALUE = "paper's figure value"
 class Settings:
     z: float
     moment_samples: int
+    epsilon: float = 0.01  # Theorem 3.1's target error and failure probability (config checks.epsilon, delta)
+    delta: float = 0.1
 
 
 @dataclass
@@ -101,11 +103,6 @@ def setting_of(spec: CellSpec) -> theory.Setting:
         attack=spec.attack,
         beta_threshold=spec.beta_threshold,
     )
-
-
-def z_for(z: float, runs: int) -> float:
-    """z widened to Student's t with runs - 1 degrees of freedom: the standard error is estimated from the runs."""
-    return z * student_factor(z, runs - 1) if runs > 1 else math.inf
 
 
 def _mean_and_se(values: np.ndarray) -> tuple[float, float, int]:
@@ -253,6 +250,28 @@ def _same(wanted: dict, grid: dict, spec: CellSpec, fig: paper.PaperFigure) -> b
     )
 
 
+def theorem_rows(cell: Cell, summary: pd.DataFrame, settings: Settings) -> list[CheckRow]:
+    """Theorem 3.1 at this cell (relu_lib.paper_a.theorem31.outside_rows): at the experiments' step the theorem's
+    hypotheses fail, and the rows say by how much while carrying its bound, the observation and their ratio."""
+    from relu_lib.paper_a.theorem31 import outside_rows
+
+    last = summary[(summary["algorithm"] == "alg2") & (summary["step"] == cell.spec.iterations)]
+    if last.empty:
+        return []
+    obs = last.iloc[0]
+    _, p0, q0 = cell.starts()
+    initial_sq = float(np.mean(p0**2 + q0**2))
+    return outside_rows(
+        cell.spec,
+        float(obs["mean_error"]),
+        float(obs["mean_error_se"]),
+        int(obs["runs"]),
+        initial_sq,
+        settings.epsilon,
+        settings.delta,
+    )
+
+
 def exact_curve(cell: Cell, exact: np.ndarray) -> pd.DataFrame:
     """sqrt of the mean over the cell's runs of the exact E||Δ_t||², at every step."""
     second = (exact[:, 1] + exact[:, 2]).mean(axis=1)
@@ -273,6 +292,7 @@ def check_cell(cell: Cell, settings: Settings) -> tuple[list[CheckRow], pd.DataF
     if is_standard_gaussian(cell.spec):
         rho, p0, q0 = cell.starts()
         exact = theory.exact_moments(setting_of(cell.spec), rho, p0, q0, cell.spec.iterations)
+        rows += theorem_rows(cell, summary, settings)
         return exact_rows(cell, exact, settings.z) + rows, exact_curve(cell, exact)
     extra, curve = any_law_rows(cell, settings)
     return extra + rows, curve
@@ -291,20 +311,14 @@ def check_experiment(experiment: str, cell_paths, settings: Settings, rows_path,
         frame, meta = load_cell(path)
         metas.append(meta)
         spec = CellSpec.from_json(meta["cell"])
-        cell = Cell(experiment, cell_id_of(spec), spec, frame)
+        cell = Cell(experiment, spec.cell_id(), spec, frame)
         cell_rows, curve = check_cell(cell, settings)
         rows += cell_rows
         if not curve.empty:
             curves.append(curve.assign(cell=cell.cell, **grid_values(spec.to_json())))
     frame = to_frame(rows)
-    provenance = stamp(inputs_config(metas, z=settings.z, moment_samples=settings.moment_samples), __name__)
+    provenance = stamp(inputs_config(metas, **asdict(settings)), __name__)
     write_table(rows_path, pa.Table.from_pandas(frame, preserve_index=False), {"provenance": provenance})
     curve_frame = pd.concat(curves, ignore_index=True) if curves else pd.DataFrame({"cell": [], "step": []})
     write_table(curves_path, pa.Table.from_pandas(curve_frame, preserve_index=False), {"provenance": provenance})
     print(summary_line(experiment, frame))
-
-
-def cell_id_of(spec: CellSpec) -> str:
-    from relu_lib.cells import cell_id
-
-    return cell_id(law=spec.law_name, b=spec.b, adv=spec.attack, beta=spec.beta, theta=spec.theta)

@@ -68,11 +68,22 @@ class Definition1:
         for j in (1, 2, 3):
             se[f"beta{j}"] = se[f"beta{j}"] * abs(factor)
         return Definition1(
-            n=self.n, theta=self.theta, a1=self.a1, a2=self.a2, a4=self.a4,
-            beta1=self.beta1 * factor, beta2=self.beta2 * factor, beta3=self.beta3 * factor,
-            lambda1=self.lambda1, lambda1_zero=self.lambda1_zero, e_norm2=self.e_norm2, source=self.source, se=se,
-            matrix=self.matrix, matrix_se=self.matrix_se,
-        )  # fmt: skip
+            n=self.n,
+            theta=self.theta,
+            a1=self.a1,
+            a2=self.a2,
+            a4=self.a4,
+            beta1=self.beta1 * factor,
+            beta2=self.beta2 * factor,
+            beta3=self.beta3 * factor,
+            lambda1=self.lambda1,
+            lambda1_zero=self.lambda1_zero,
+            e_norm2=self.e_norm2,
+            source=self.source,
+            se=se,
+            matrix=self.matrix,
+            matrix_se=self.matrix_se,
+        )
 
 
 def normal_tail(c: float) -> float:
@@ -250,11 +261,13 @@ def for_law(
     """A law of relu_lib.paper_a.laws by its config entry: the closed form for `normal`, Monte Carlo otherwise."""
     w_star = np.asarray(w_star, dtype=float)
     if law_spec["family"] == "normal":
-        return gaussian(int(law_spec["d"]), float(np.linalg.norm(w_star)), theta, beta, beta_threshold,
-                        float(law_spec["sigma"]))  # fmt: skip
+        return gaussian(
+            int(law_spec["d"]), float(np.linalg.norm(w_star)), theta, beta, beta_threshold, float(law_spec["sigma"])
+        )
     from relu_lib.paper_a.laws import make_law
 
     law = make_law(law_spec)
     rng = rng if rng is not None else np.random.default_rng(0)
-    return monte_carlo(lambda count: law.sample(rng, (count,)), w_star, theta,
-                       beta_function(beta, beta_threshold, w_star), samples)  # fmt: skip
+    return monte_carlo(
+        lambda count: law.sample(rng, (count,)), w_star, theta, beta_function(beta, beta_threshold, w_star), samples
+    )

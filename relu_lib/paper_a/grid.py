@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import math
 
-from relu_lib.cells import cell_id, check_axis
+from relu_lib.cells import check_axis
 from relu_lib.errors import UserError
 from relu_lib.paper_a.cell import CellSpec
 from relu_lib.paper_a.laws import FAMILIES
@@ -133,5 +133,5 @@ def specs(config: dict, experiment: str) -> dict[str, CellSpec]:
             w_star_scale=float(pa["w_star_scale"]),
             start_scale=float(pa["start_scale"]),
         )
-        out[cell_id(law=law_name, b=int(b), adv=exp["attack"], beta=float(beta), theta=float(theta))] = spec
+        out[spec.cell_id()] = spec
     return out

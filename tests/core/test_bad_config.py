@@ -18,6 +18,7 @@ from conftest import SMOKE_CONFIG
 
 from relu_lib import config as relu_config
 from relu_lib.errors import UserError
+from relu_lib.paper_a.laws import FAMILIES as FAMILY_NAMES
 
 DELETE = object()
 BASE = yaml.safe_load(SMOKE_CONFIG.read_text())
@@ -41,12 +42,28 @@ TAILS_OK = {  # a valid tails block on the smoke config's laws (figure A6)
     "burn_in_lags": 8,
     "bootstrap": 20,
 }
-EXPERIMENT_A_KEYS = (
-    "allowed keys: attack, batch_sizes, beta_threshold, betas, checkpoints, eta, iterations, laws, runs, sampler, "
-    "start, thetas"
+SCHEMA = relu_config.schema()
+EXPERIMENT_A = SCHEMA["$defs"]["experiment_a"]
+# the names a message must list, from the schema the validator reads (its registries filled in)
+TOP_KEYS = "allowed keys: " + ", ".join(sorted(SCHEMA["properties"]))
+PAPER_A_KEYS = "allowed keys: " + ", ".join(sorted(SCHEMA["properties"]["paper_a"]["properties"]))
+EXPERIMENT_A_KEYS = "allowed keys: " + ", ".join(sorted(EXPERIMENT_A["properties"]))
+EXPERIMENT_A_REQUIRED = "required keys: " + ", ".join(EXPERIMENT_A["required"])
+FAMILIES = "allowed values: " + ", ".join(sorted(FAMILY_NAMES))
+assert {"w_star_scale", "start_scale", "moment_samples", "experiments"} <= set(
+    SCHEMA["properties"]["paper_a"]["required"]
 )
-EXPERIMENT_A_REQUIRED = "required keys: laws, batch_sizes, attack, betas, thetas, eta, iterations, runs"
-FAMILIES = "allowed values: exponential, laplace, mixture, normal, shifted_normal, student_t, uniform"
+assert set(EXPERIMENT_A["required"]) == {
+    "laws",
+    "batch_sizes",
+    "attack",
+    "betas",
+    "thetas",
+    "eta",
+    "iterations",
+    "runs",
+}
+assert {"checkpoints", "start", "sampler", "beta_threshold"} <= set(EXPERIMENT_A["properties"])
 
 
 class Multi(dict):
@@ -104,13 +121,7 @@ CASES = [
     ("runs-negative", f"{AP}.runs", -4, f"'{AP}.runs'", "an integer >= 2"),
     ("runs-one", f"{AP}.runs", 1, f"'{AP}.runs'", "an integer >= 2"),
     # unknown names
-    (
-        "unknown-top-key",
-        "extra",
-        1,
-        "'extra'",
-        "allowed keys: cells_per_job, checks, figures, laws, limits, paper_a, paper_b, seed",
-    ),
+    ("unknown-top-key", "extra", 1, "'extra'", TOP_KEYS),
     ("unknown-family", "laws.normal.family", "gaussian", "'laws.normal.family'", FAMILIES),
     ("law-param-foreign", "laws.normal.scale", 1.0, "'laws.normal.scale'", "allowed keys: d, family, sigma"),
     (
@@ -135,7 +146,7 @@ CASES = [
         "paper_a.step_factor",
         1.0,
         "'paper_a.step_factor'",
-        "allowed keys: experiments, moment_samples, start_scale, w_star_scale",
+        PAPER_A_KEYS,
     ),
     ("experiment-key-typo", f"{AP}.batchsizes", [4], f"'{AP}.batchsizes'", EXPERIMENT_A_KEYS),
     ("old-experiment-key", f"{AP}.seeds", 4, f"'{AP}.seeds'", EXPERIMENT_A_KEYS),

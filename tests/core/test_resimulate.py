@@ -3,46 +3,59 @@
 import subprocess
 import sys
 
+import pytest
 from conftest import REPO
 
 from relu_lib.io import read_metadata, write_json
-from relu_lib.paper_a.laws import constants, make_law
+from relu_lib.paper_a.cell import CellSpec
+from relu_lib.paper_a.trainer import recorded_steps
 from relu_lib.paper_a.trainer import train_to_parquet as train_a
 from relu_lib.paper_b.trainer import train_to_parquet as train_b
 from relu_lib.resimulate import compare
-from relu_lib.seeding import generator
 
 
-def test_paper_a_cell_with_the_authors_variant_is_reproduced(tmp_path):
-    law = {"family": "mixture", "d": 6, "mean_norm": 2.0}
-    spec = {
-        "experiment": "poisoning",
-        "law_name": "mixture",
-        "law": law,
-        "b": 4,
-        "adversary": "alternating",
-        "beta": 0.5,
-        "theta": 0.5,
-        "iterations": 120,
-        "seeds": 5,
-        "checkpoints": 10,
-        "master_seed": 3,
-        "step_factor": 0.25,
-        "eta": None,
-        "w_star_norm": 1.0,
-        "start_norm": 1.0,
-        "epsilon": 0.05,
-        "delta": 0.1,
-        "algorithms": ["tron", "sgd", "sgd_first_sample"],
-    }
+def paper_a_spec(law: dict, sampler: str) -> dict:
+    return CellSpec(
+        experiment="attack_probability",
+        law_name=law["family"],
+        law=law,
+        b=4,
+        attack="alternating",
+        beta=0.5,
+        theta=0.5,
+        beta_threshold=float("-inf"),
+        eta=0.05,
+        iterations=120,
+        runs=5,
+        checkpoints=10,
+        start="per_run",
+        sampler=sampler,
+        master_seed=3,
+        w_star_scale=1.0,
+        start_scale=1.0,
+    ).to_json()
+
+
+@pytest.mark.parametrize(
+    "law, sampler",
+    [
+        ({"family": "mixture", "d": 6, "mean_norm": 2.0}, "full"),
+        ({"family": "normal", "d": 8, "sigma": 1.0}, "projected"),
+    ],
+    ids=["full-sampler", "projected-sampler"],
+)
+def test_paper_a_cell_is_reproduced(tmp_path, law, sampler):
+    spec = paper_a_spec(law, sampler)
     path = tmp_path / "cell.parquet"
-    train_a(spec, constants(make_law(law), 2000, generator(0, "c")), path)
+    train_a(spec, path)
     meta = read_metadata(path)
-    assert isinstance(meta["constants"]["lambda2"], float) and len(meta["law_parameters"]["mu"]) == 6
-    assert meta["requested_checkpoints"] == 10 and meta["recorded_steps"][-1] == 120
-    assert meta["conventions"]["alpha"].startswith("drawn per sample") and len(meta["v"]) == 6
+    assert meta["study"] == "paper_a" and meta["cell"] == spec  # the file alone says how to rerun it
+    steps = recorded_steps(CellSpec.from_json(spec))
+    assert list(meta["recorded_steps"]) == steps.tolist() and steps[-1] == 120
+    assert meta["conventions"]["sampler"].startswith(f"{sampler}:") and meta["conventions"]["law"]
     result = compare(path)
-    assert result.identical, result.detail
+    assert result.paper == "A" and result.identical, result.detail
+    assert result.rows == 2 * 5 * len(steps)
     out = subprocess.run(
         [sys.executable, str(REPO / "scripts" / "resimulate.py"), str(path)], capture_output=True, text=True
     )

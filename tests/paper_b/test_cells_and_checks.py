@@ -31,6 +31,7 @@ from relu_lib.verdicts import VERDICTS, to_frame
 Z = 4.0  # Monte Carlo tolerances in standard errors, as in test_paper_b.py
 SMOKE = yaml.safe_load(SMOKE_CONFIG.read_text())
 DEFAULT = yaml.safe_load((REPO / "config.yaml").read_text())
+SMOKE_B_EXPERIMENTS = ("trajectories", "sample_complexity")
 
 
 def spec(**over):
@@ -76,8 +77,12 @@ def test_paper_b_cells_of_the_smoke_config():
 
 def test_either_paper_may_be_left_out_but_not_both():
     only_b = {k: v for k, v in copy.deepcopy(SMOKE).items() if k != "paper_a"}
+    cells = relu_config.cells(relu_config.load(only_b))
+    assert cells["paper_a"] == {} and cells["tails"] == {} and set(cells["paper_b"]) == set(SMOKE_B_EXPERIMENTS)
     assert paper_a_grid.cells(relu_config.load(only_b)) == {}
     only_a = {k: v for k, v in copy.deepcopy(SMOKE).items() if k != "paper_b"}
+    cells = relu_config.cells(relu_config.load(only_a))
+    assert cells["paper_b"] == {} and set(cells["paper_a"]) == set(SMOKE["paper_a"]["experiments"])
     assert paper_b_grid.cells(relu_config.load(only_a)) == {}
     neither = {k: v for k, v in copy.deepcopy(SMOKE).items() if k not in ("paper_a", "paper_b")}
     with pytest.raises(UserError, match="'paper_a' or 'paper_b'"):

@@ -50,6 +50,8 @@ def test_end_of_run_message_says_where_things_are(smoke_run):
     from relu_lib.bound_table import end_of_run_message
 
     tables = sorted(str(p) for p in (smoke_run / "results/bounds").glob("*.parquet") if p.stem != "all_checks")
-    text = end_of_run_message(tables, ["figures/A1_realizable.pdf", "figures/A1_realizable.png"], smoke_run)
-    assert "bound checks [poisoning]:" in text and f"{smoke_run / 'figures'}/" in text
+    figures = [f"figures/paper_a/fig1_batch_size.{ext}" for ext in ("pdf", "png")] + ["figures/B1_trajectories.pdf"]
+    text = end_of_run_message(tables, figures, smoke_run)
+    assert "bound checks [attack_probability]:" in text and "bound checks [milder_conditions]:" in text
+    assert f"{smoke_run / 'figures'}/  (2 figures, PDF and PNG)" in text
     assert "snakemake --report report.html" in text and "bound_checks.md" in text

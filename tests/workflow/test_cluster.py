@@ -10,7 +10,7 @@ import subprocess
 
 import pandas as pd
 import pytest
-from conftest import REPO, SMOKE_CONFIG, snakemake
+from conftest import REPO, SMOKE_CONFIG
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("RELU_CLUSTER_TEST") != "1",
@@ -23,11 +23,16 @@ def trajectory_tables(workdir):
     return {p.relative_to(root): pd.read_parquet(p) for p in sorted(root.rglob("data.parquet"))}
 
 
-def test_slurm_run_matches_local_run(tmp_path):
-    cluster, local = tmp_path / "cluster", tmp_path / "local"
-    for workdir in (cluster, local):
-        workdir.mkdir()
-        shutil.copy(SMOKE_CONFIG, workdir / "config.yaml")
+def verdicts(workdir):
+    frame = pd.read_parquet(workdir / "results" / "bounds" / "all_checks.parquet")
+    return frame.assign(verdict=frame["verdict"].astype(str))
+
+
+def test_slurm_run_matches_local_run(tmp_path, smoke_run):
+    """The tiny config through SLURM against the session's local run of it (tests/conftest.py)."""
+    cluster = tmp_path / "cluster"
+    cluster.mkdir()
+    shutil.copy(SMOKE_CONFIG, cluster / "config.yaml")
     run = subprocess.run(
         [str(REPO / "tests" / "cluster" / "run_cluster_test.sh"), str(REPO / "Snakefile"), str(cluster)],
         capture_output=True,
@@ -42,9 +47,10 @@ def test_slurm_run_matches_local_run(tmp_path):
     summary = [line for line in run.stdout.splitlines() if line.startswith("CLUSTER_TEST")][0]
     fields = dict(part.split("=") for part in summary.split()[1:])
     assert int(fields["sbatch_jobs"]) >= 1 and fields["not_completed"] == "0", summary
-    assert snakemake(local, "--cores", "2").returncode == 0
-    on_cluster, here = trajectory_tables(cluster), trajectory_tables(local)
+    on_cluster, here = trajectory_tables(cluster), trajectory_tables(smoke_run)
     assert on_cluster.keys() == here.keys() and here
+    assert {p.parts[0] for p in here} >= {"batch_size", "attack_probability", "milder_conditions", "trajectories"}
     for path, table in here.items():
         pd.testing.assert_frame_equal(on_cluster[path], table, check_exact=True, obj=str(path))
+    pd.testing.assert_frame_equal(verdicts(cluster), verdicts(smoke_run), check_exact=True)
     assert (cluster / "figures" / "bound_checks.md").exists()

@@ -12,8 +12,8 @@ from pdf_fonts import font_types, only_truetype
 
 
 def test_every_pdf_embeds_only_truetype_fonts(smoke_run):
-    pdfs = sorted((smoke_run / "figures").glob("*.pdf"))
-    assert len(pdfs) >= 8
+    pdfs = sorted((smoke_run / "figures").rglob("*.pdf"))
+    assert len(pdfs) >= 9 and len(list((smoke_run / "figures" / "paper_a").glob("*.pdf"))) >= 7  # and B1, B2
     for pdf in pdfs:  # pdffonts where installed, else the font dictionaries (tests/pdf_fonts.py)
         types = font_types(pdf)
         assert only_truetype(types), (pdf.name, types)
@@ -30,8 +30,9 @@ def test_a_journal_width_draws_every_figure_one_column_wide(smoke_run, tmp_path,
     shutil.copytree(smoke_run, copy)
     result = snakemake(copy, "--cores", "2", "--config", f"figures={{width: {width}}}")
     assert result.returncode == 0, result.stderr[-2000:]
-    pngs = sorted((copy / "figures").glob("*.png"))
+    pngs = sorted((copy / "figures").rglob("*.png"))
+    assert len(pngs) >= 9
     for png in pngs:  # saved at 300 dpi with a tight box: about the column, never the screen's 10-16 in
         assert 0.7 * inches * 300 < png_width(png) < 1.2 * inches * 300, (png.name, png_width(png))
-    for pdf in (copy / "figures").glob("*.pdf"):
+    for pdf in (copy / "figures").rglob("*.pdf"):
         assert b"/Type3" not in pdf.read_bytes(), pdf.name

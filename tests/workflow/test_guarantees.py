@@ -1,6 +1,6 @@
 """Issue 12's guarantees through real runs of the tiny config: a checkout path with spaces, two runs
-byte-identical, a corrupt or deleted result file rebuilt (and only it), a grid grown by a near-duplicate
-value rejected with the existing cells untouched, an oversized cell refused with its estimate.
+byte-identical, a corrupt or deleted result file rebuilt (and only what depends on it), a grid grown by a
+near-duplicate value rejected with the existing cells untouched, an oversized cell refused with its estimate.
 
 Two full runs in folders whose names contain a space share the work of every test here.
 """
@@ -17,8 +17,9 @@ import yaml
 from conftest import SMOKE_CONFIG, snakemake
 
 SKIP = {".snakemake", "logs", "benchmarks"}  # Snakemake's own state, logs and timings are not outputs
-CELL = "results/trajectories/realizable/law=normal/b=4/adv=none/beta=0/theta=0/data.parquet"
-CONSTANTS = "results/constants/mixture.json"
+CELL = "results/trajectories/attack_probability/law=normal/b=4/adv=alternating/beta=0/theta=0.5/data.parquet"
+SUMMARY = "results/summary/milder_conditions.parquet"  # of another experiment than CELL
+N0 = "results/n0/constraint=l1/s=3/d=60.json"  # paper B's input constants of its two l1 cells
 
 
 def outputs(workdir: Path) -> dict[str, str]:
@@ -46,7 +47,8 @@ def runs(tmp_path_factory):
 
 
 def test_a_checkout_path_with_a_space_runs_the_tiny_config(runs):
-    assert (runs[0] / "figures" / "A1_realizable.png").exists()
+    assert (runs[0] / "figures" / "paper_a" / "fig1_batch_size.png").exists()
+    assert (runs[0] / "figures" / "B1_trajectories.png").exists()
 
 
 def test_two_runs_are_byte_identical_html_included(runs):
@@ -74,32 +76,34 @@ def test_a_flipped_bit_is_named_and_rebuilt(runs):
     assert "train_a" in jobs_run(result) and jobs_run(result).count("train_a") == 1
 
 
-def test_deleted_cell_and_constants_files_are_rebuilt_and_no_unrelated_cell_trains(runs):
-    """The deleted normal cell and the mixture constants are rebuilt byte-identical. Snakemake reruns every
-    consumer of a file that a job of this run produced ("updated by another job", ancient() or not), so
-    the mixture law's one cell retrains too (identically); no other cell and no paper-B job runs."""
+def test_deleted_cell_summary_and_n0_files_are_rebuilt_and_no_unrelated_cell_trains(runs):
+    """The deleted paper-A cell, a paper-A summary and paper B's n0 of the l1 cells are rebuilt byte-identical.
+    Snakemake reruns every consumer of a file that a job of this run produced ("updated by another job"), so
+    the two l1 cells of paper B retrain too (identically); no other cell trains."""
     workdir = runs[0]
-    cell, consts = (workdir / CELL).read_bytes(), (workdir / CONSTANTS).read_bytes()
-    (workdir / CELL).unlink()
-    (workdir / CONSTANTS).unlink()
+    before = {path: (workdir / path).read_bytes() for path in (CELL, SUMMARY, N0)}
+    for path in before:
+        (workdir / path).unlink()
     result = snakemake(workdir, "--cores", "2")
     assert result.returncode == 0, result.stderr[-3000:]
     ran = jobs_run(result)
-    assert ran.count("train_a") == 2 and ran.count("law_constants") == 1 and "train_b" not in ran
-    assert (workdir / CELL).read_bytes() == cell and (workdir / CONSTANTS).read_bytes() == consts
+    assert ran.count("train_a") == 1 and ran.count("n0_b") == 1 and ran.count("train_b") == 2, ran
+    assert ran.count("summarize_a") == 2  # CELL's experiment and the deleted summary
+    for path, data in before.items():
+        assert (workdir / path).read_bytes() == data, path
 
 
 def test_growing_the_grid_by_a_near_duplicate_is_rejected_and_cells_untouched(runs):
     workdir = runs[1]
     before = outputs(workdir)
     config = yaml.safe_load(SMOKE_CONFIG.read_text())
-    config["paper_a"]["experiments"]["poisoning"]["attacks"][0]["theta"].append(0.5000001)
+    config["paper_a"]["experiments"]["attack_magnitude"]["thetas"].append(0.2500001)
     (workdir / "config.yaml").write_text(yaml.safe_dump(config))
     try:
         result = snakemake(workdir, "--cores", "2")
     finally:
         shutil.copy(SMOKE_CONFIG, workdir / "config.yaml")
-    assert result.returncode != 0 and "config error:" in result.stderr and "0.5000001" in result.stderr
+    assert result.returncode != 0 and "config error:" in result.stderr and "0.2500001" in result.stderr
     assert outputs(workdir) == before
 
 
@@ -112,7 +116,8 @@ def test_an_oversized_cell_is_refused_with_its_estimate(tmp_path):
     assert "is estimated to need" in result.stderr and "MB of memory" in result.stderr
     assert "'limits.max_mem_mb'" in result.stderr and not (tmp_path / "results").exists()
     config = yaml.safe_load(SMOKE_CONFIG.read_text())
-    config["paper_a"]["experiments"]["realizable"]["batch_sizes"] = [10**8]  # decades of compute
+    config["paper_a"]["experiments"]["batch_size"]["batch_sizes"] = [10**6]  # years of compute at 10^6 steps
+    config["paper_a"]["experiments"]["batch_size"]["iterations"] = 10**6
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
     result = snakemake(tmp_path, "--cores", "1", "--dry-run")
     assert result.returncode != 0 and "Traceback" not in result.stderr and "is estimated to need" in result.stderr

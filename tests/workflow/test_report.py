@@ -2,19 +2,20 @@
 caption and the verdict table."""
 
 import base64
+import html
 import re
 
 import pytest
 from conftest import SMOKE_CONFIG, snakemake
 
-FIGURES = [
-    "A1_realizable",
-    "A2_batch_scaling",
-    "A3_poisoned_random_sign",
-    "A3_poisoned_aligned",
-    "A4_degradation",
-    "A5_tron_vs_sgd",
+from relu_lib.paper_a.study import FIGURES as A_FIGURES
+
+# every result of the tiny run with a caption: paper A's figures (a table is a Markdown item) and paper B's
+FIGURES = [f"paper_a/{f.stem}.{f.extensions[-1]}" for f in A_FIGURES] + [
+    "B1_trajectories.png",
+    "B2_sample_complexity.png",
 ]
+MAGIC = {"png": b"\x89PNG\r\n\x1a\n", "md": b"|"}
 
 
 @pytest.fixture(scope="module")
@@ -33,15 +34,26 @@ def embedded(report: str, name: str) -> bytes:
 
 @pytest.mark.parametrize("figure", FIGURES)
 def test_every_figure_is_embedded_with_a_caption(report, figure):
-    assert embedded(report, f"{figure}.png")[:8] == b"\x89PNG\r\n\x1a\n"
-    entry = report[report.index(f'"figures/{figure}.png": {{') :][:3000]
-    assert '"caption": "<p><strong>' in entry and "derived" in entry
+    magic = MAGIC[figure.rsplit(".", 1)[1]]
+    assert embedded(report, figure).lstrip()[: len(magic)] == magic
+    entry = report[report.index(f'"figures/{figure}": {{') :][:3000]
+    caption = entry.split('"caption": "', 1)[1].split('", "mime_type"', 1)[0]
+    assert caption.startswith("<p><strong>"), caption
+    # what is drawn is named as derived here or as the paper's
+    assert "derived" in caption or ("the paper" if figure.startswith("paper_a/") else "<em>paper</em>") in caption
 
 
-def test_verdict_table_is_embedded(report):
+def test_verdict_table_is_embedded(report, smoke_run):
+    import pandas as pd
+
     page = embedded(report, "bound_checks.html").decode()
     assert "Bound checks: verdict counts" in page
-    assert page.count("<tr") > 50 and "holds" in page and "not_applicable" in page
+    rows = pd.read_parquet(smoke_run / "results/bounds/all_checks.parquet")
+    not_holding = rows[rows["verdict"].astype(str) != "holds"]
+    assert len(not_holding) > 5 and page.count("<tr class=") == len(not_holding)  # every row that does not hold
+    assert "holds" in page and "not_applicable" in page
+    for check in rows["check"].unique():  # the counts name every check of both papers
+        assert html.escape(check) in page, check
 
 
 def test_workflow_description_names_both_papers_and_the_config(report):
@@ -61,7 +73,9 @@ def test_a_one_paper_config_builds_its_report(tmp_path, paper):
     config = yaml.safe_load(SMOKE_CONFIG.read_text())
     config.pop("paper_b" if paper == "paper_a" else "paper_a")
     if paper == "paper_a":  # keep it small: one experiment
-        config["paper_a"]["experiments"] = {"realizable": config["paper_a"]["experiments"]["realizable"]}
+        config["paper_a"]["experiments"] = {
+            "attack_probability": config["paper_a"]["experiments"]["attack_probability"]
+        }
     else:
         config["paper_b"]["experiments"] = {"trajectories": config["paper_b"]["experiments"]["trajectories"]}
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
@@ -70,9 +84,8 @@ def test_a_one_paper_config_builds_its_report(tmp_path, paper):
     built = snakemake(tmp_path, "--report", "report.html")
     assert built.returncode == 0, built.stderr[-2000:]
     report = (tmp_path / "report.html").read_text()
-    present, absent = (
-        ("A1_realizable", "B1_trajectories") if paper == "paper_a" else ("B1_trajectories", "A1_realizable")
-    )
+    a_figure, b_figure = "paper_a/fig2_attack_probability", "B1_trajectories"
+    present, absent = (a_figure, b_figure) if paper == "paper_a" else (b_figure, a_figure)
     assert f'"figures/{present}.png"' in report and f'"figures/{absent}.png"' not in report
     assert ("Paper A experiments" in report) == (paper == "paper_a")
     assert ("Paper B experiments" in report) == (paper == "paper_b")

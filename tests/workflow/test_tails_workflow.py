@@ -16,9 +16,8 @@ TINY = {
     "seed": 7,
     "laws": {"gauss": {"family": "normal", "d": 6, "sigma": 1.0}},
     "paper_a": {
-        "step_factor": 1.0,
-        "w_star_norm": 1.0,
-        "start_norm": 1.0,
+        "w_star_scale": 1.0,
+        "start_scale": 1.0,
         "moment_samples": 1000,
         "experiments": {
             "tails": {

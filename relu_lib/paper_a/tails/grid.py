@@ -1,94 +1,170 @@
-"""The `tails` experiment of paper A's config (optional): its cross-key rules and its cells.
+"""The tails study's config (`paper_a.experiments.tails`): its cross-key rules and its cells.
 
-A cell is (law, b, eta fraction); the law fixes d and sigma. Its spec holds everything the simulation needs,
-the step eta = fraction * eta_edge(b, d) / sigma^2 and the thinning ceil(thin_factor / (eta sigma^2)) included,
-so that the cell's file changes when any of them does.
+A cell is (law, attack, b, fraction); the law fixes n (= d) and sigma. Both algorithms run in every cell, each at
+`fraction` of its own stability edge (Algorithm 2: the top Lyapunov exponent of its affine recursion; S.G.D.: that
+of its far-field map), each thinned on its own time scale. The spec holds everything the simulation needs (both
+steps, both thinning lags and burn-ins, the model's size), so that the cell's file changes when any of them does.
 """
 
 from __future__ import annotations
+
+import math
 
 from relu_lib.cells import cell_id
 from relu_lib.errors import UserError
 
 NAME = "tails"
-ZERO_MEAN = ("random_sign",)  # attacks under which the prediction applies (zero-mean noise, independent of x)
+KEY = f"paper_a.experiments.{NAME}"
+ATTACKS = ("random_sign", "alternating")  # the attacks with a stationary law (silent: Algorithm 2's B is 0)
+ALGORITHMS = ("alg2", "sgd")
+DEFAULTS = {  # the optional keys (relu_lib/config_schema.json, experiment_tails)
+    "w_star_norm": 1.0,
+    "tail_fraction": 0.002,  # k / n at which the tail is judged (docs/tails.md: k >= 100 needs n >= 5e4)
+    "model_factor": 4,  # the model's sample is this many times the measured one (summary.py)
+    "growth_draws": 40000,  # Monte Carlo draws of the growth-factor row
+    "conjecture_dims": None,  # n of the derived table: default the laws' d
+    "conjecture_fractions": [0.5, 0.7, 0.8, 0.9, 0.95, 0.97, 0.99],
+}
+
+
+def experiment(config: dict) -> dict | None:
+    """The tails block with its defaults filled in, or None."""
+    exp = config.get("paper_a", {}).get("experiments", {}).get(NAME)
+    if exp is None:
+        return None
+    out = {**DEFAULTS, **exp}
+    out["adversaries"] = [exp["adversary"]] if isinstance(exp["adversary"], str) else list(exp["adversary"])
+    if out["conjecture_dims"] is None:
+        out["conjecture_dims"] = sorted({config["laws"][name]["d"] for name in exp["laws"] if name in config["laws"]})
+    return out
 
 
 def validate(config: dict) -> None:
-    """Rules the schema cannot state: the laws exist and are Gaussian with d >= 5 (the prediction's range)."""
-    from relu_lib.paper_a.tails.theory import MIN_D
+    """Rules the schema cannot state: the laws exist, are Gaussian with n >= MIN_N (the predictions' range)."""
+    from relu_lib.paper_a.tails.transfer import MIN_N
 
-    exp = config.get("paper_a", {}).get("experiments", {}).get(NAME)
+    exp = experiment(config)
     if exp is None:
         return
-    key = f"paper_a.experiments.{NAME}"
     for i, name in enumerate(exp["laws"]):
         if name not in config["laws"]:
             raise UserError(
-                f"'{key}.laws[{i}]' = '{name}' is not a law defined under 'laws'; "
+                f"'{KEY}.laws[{i}]' = '{name}' is not a law defined under 'laws'; "
                 f"allowed values: {', '.join(config['laws'])}"
             )
         law = config["laws"][name]
         if law["family"] != "normal":
             raise UserError(
-                f"'{key}.laws[{i}]' = '{name}' has family {law['family']}: the tail-index prediction "
-                "is for Gaussian inputs (the map's law then does not depend on the direction); "
+                f"'{KEY}.laws[{i}]' = '{name}' has family {law['family']}: the tail-index predictions are for "
+                "Gaussian inputs (the law of a step is then invariant under the rotations fixing w*); "
                 "allowed values: laws of family normal"
             )
-        if law["d"] < MIN_D:
+        if law["d"] < MIN_N:
             raise UserError(
-                f"'{key}.laws[{i}]' = '{name}' has d = {law['d']}: the prediction's quadrature needs "
-                f"d >= {MIN_D}; allowed values: normal laws with d >= {MIN_D}"
+                f"'{KEY}.laws[{i}]' = '{name}' has d = {law['d']}: the predictions' Gauss rules need "
+                f"d >= {MIN_N}; allowed values: normal laws with d >= {MIN_N}"
             )
+    for i, d in enumerate(exp["conjecture_dims"]):
+        if d < MIN_N:
+            raise UserError(f"'{KEY}.conjecture_dims[{i}]' = {d}; allowed values: integers >= {MIN_N}")
+    if len(exp["adversaries"]) != len(set(exp["adversaries"])):
+        raise UserError(f"'{KEY}.adversary' = {exp['adversaries']} names an attack twice; allowed values: {ATTACKS}")
 
 
 def fill_schema(schema: dict) -> None:
     """The tails study's schema part has no registry names to fill in."""
 
 
+def _setting(exp: dict, law: dict, attack: str, b: int) -> dict:
+    from relu_lib.paper_a.tails import prediction
+
+    flt = prediction.alg2_filter(attack, exp["beta"], exp["theta"], exp["w_star_norm"], law["sigma"])
+    return {"flt": flt, "n": law["d"], "b": b}
+
+
+def algorithm_plan(exp: dict, law: dict, attack: str, b: int, fraction: float) -> dict:
+    """{algorithm: {eta, effective_eta, edge, thin, burn_in}} of one cell: eta = fraction * edge / sigma^2, thin =
+    ceil(thin_factor * time_scale) (prediction.time_scale: the body's and the tail's relaxation times)."""
+    from relu_lib.paper_a.tails import prediction
+
+    s = _setting(exp, law, attack, b)
+    sigma2 = law["sigma"] ** 2
+    out = {}
+    for name in ALGORITHMS:
+        edge = prediction.edge(name, b, s["n"], s["flt"])
+        eff = fraction * edge
+        scale = prediction.time_scale(name, eff, b, s["n"], s["flt"])
+        thin = max(1, math.ceil(exp["thin_factor"] * scale - 1e-9))
+        out[name] = {
+            "eta": eff / sigma2,
+            "effective_eta": eff,
+            "edge": edge / sigma2,
+            "time_scale": scale,
+            "thin": thin,
+            "burn_in": exp["burn_in_lags"] * thin,
+        }
+    return out
+
+
 def cells(config: dict) -> dict[str, dict[str, dict]]:
     """{"tails": {cell id: spec}} of the tails experiment ({} when the config has none)."""
-    from relu_lib.paper_a.tails.trainer import thinning
-
-    exp = config.get("paper_a", {}).get("experiments", {}).get(NAME)
+    exp = experiment(config)
     if exp is None:
         return {}
     out = {}
     for law_name in exp["laws"]:
         law = {k: v for k, v in config["laws"][law_name].items() if k != "eta"}
-        for b in exp["batch_sizes"]:
-            for fraction in exp["edge_fractions"]:
-                eta = step_for_fraction(fraction, b, law["d"], law["sigma"])
-                cell = cell_id(law=law_name, b=b, frac=float(fraction))
-                out[cell] = {
-                    "experiment": NAME,
-                    "cell": cell,
-                    "law_name": law_name,
-                    "law": law,
-                    "b": b,
-                    "fraction": float(fraction),
-                    "eta": eta,
-                    "adversary": exp["adversary"],
-                    "beta": float(exp["beta"]),
-                    "theta": float(exp["theta"]),
-                    "seeds": exp["seeds"],
-                    "samples": exp["samples"],
-                    "thin_factor": float(exp["thin_factor"]),
-                    "thin": thinning(eta, law["sigma"], exp["thin_factor"]),
-                    "burn_in_lags": exp["burn_in_lags"],
-                    "master_seed": config["seed"],
-                    "w_star_norm": float(exp.get("w_star_norm", 1.0)),
-                }
+        for attack in exp["adversaries"]:
+            for b in exp["batch_sizes"]:
+                for fraction in exp["edge_fractions"]:
+                    cell = cell_id(law=law_name, attack=attack, b=b, frac=float(fraction))
+                    out[cell] = {
+                        "experiment": NAME,
+                        "cell": cell,
+                        "law_name": law_name,
+                        "law": law,
+                        "adversary": attack,
+                        "b": b,
+                        "fraction": float(fraction),
+                        "beta": float(exp["beta"]),
+                        "theta": float(exp["theta"]),
+                        "w_star_norm": float(exp["w_star_norm"]),
+                        "seeds": exp["seeds"],
+                        "samples": exp["samples"],
+                        "thin_factor": float(exp["thin_factor"]),
+                        "burn_in_lags": exp["burn_in_lags"],
+                        "model_factor": exp["model_factor"],
+                        "master_seed": config["seed"],
+                        "algorithms": algorithm_plan(exp, law, attack, b, float(fraction)),
+                    }
     return {NAME: out}
 
 
+def estimation(config: dict) -> dict:
+    """The estimation's settings (not part of a cell: changing them reruns no simulation)."""
+    exp = experiment(config) or DEFAULTS
+    return {
+        "bootstrap": exp.get("bootstrap", 0),
+        "tail_fraction": float(exp["tail_fraction"]),
+        "growth_draws": int(exp["growth_draws"]),
+    }
+
+
 def bootstrap_size(config: dict) -> int:
-    """Seed-bootstrap replicates of the estimation (not part of a cell: changing it reruns no simulation)."""
-    return config.get("paper_a", {}).get("experiments", {}).get(NAME, {}).get("bootstrap", 0)
+    return estimation(config)["bootstrap"]
 
 
-def step_for_fraction(fraction: float, b: int, d: int, sigma: float) -> float:
-    """eta = fraction * eta_edge(b, d) / sigma^2: that fraction of the stability edge of N(0, sigma^2 I)."""
-    from relu_lib.paper_a.tails.theory import stability_edge
-
-    return fraction * stability_edge(b, d) / (sigma * sigma)
+def conjecture_grid(config: dict) -> dict:
+    """The derived table's axes: attacks, n, b, fractions (and the filter's parameters)."""
+    exp = experiment(config)
+    if exp is None:
+        return {}
+    return {
+        "attacks": list(exp["adversaries"]),
+        "dims": [int(d) for d in exp["conjecture_dims"]],
+        "batch_sizes": [int(b) for b in exp["batch_sizes"]],
+        "fractions": [float(f) for f in exp["conjecture_fractions"]],
+        "beta": float(exp["beta"]),
+        "theta": float(exp["theta"]),
+        "w_star_norm": float(exp["w_star_norm"]),
+    }

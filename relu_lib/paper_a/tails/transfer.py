@@ -17,7 +17,7 @@ on the projective sphere. Its leading eigenfunction is unique, hence invariant u
 function of t = <u, v>^2 in [0, 1] only. So the operator is needed on that one variable.
 
 The law of A v for v = c u + s e (e a unit vector orthogonal to u, c^2 = t). Write x_i = z_i u + h_i e + r_i.
-Only the 2 x 2 matrix M = sum_i s_i (z_i, h_i)(z_i, h_i)^T and the remainder R = sum_i s_i <x_i, v> r_i enter:
+Only the 2 x 2 matrix M = sum_i s_i (z_i, h_i)(z_i, h_i)^T and the remainder R = sum_i s_i <x_i, v> r_i enter.
 the h_i are N(0, 1) and independent of the filter, so given the active samples (K of them, S1 = sum s_i z_i^2)
 
     M = L L^T,  L = [[sqrt(S1), 0], [g, sqrt(Q)]],  g ~ N(0, 1),  Q ~ chi^2_{K-1},
@@ -58,7 +58,11 @@ SILENT, RANDOM_SIGN, ALTERNATING = "silent", "random_sign", "alternating"
 ATTACKS = (SILENT, RANDOM_SIGN, ALTERNATING)
 FINE = 1 << 15  # grid of the tabulated Lagrange basis in t' (linear interpolation error ~ J^4 / (8 FINE^2))
 MIN_N = 5  # C ~ chi^2_{n-2} must have a density vanishing at 0 for the rule to converge fast (as theory.MIN_D)
-ALPHA_MAX = 120.0  # beyond this, alpha is reported as inf: no simulation here can tell such a tail from a light one
+# beyond this, alpha is reported as inf: no simulation of this project can tell such a tail from a light one, and the
+# rules it would need (resolution_for) grow as alpha^4
+ALPHA_MAX = 64.0
+MIN_WEIGHT = 1e-15  # a number K of active samples with a smaller probability is left out (its share of Lambda is
+# below that even at alpha = ALPHA_MAX for the step sizes below the edge: checked by the finer resolution)
 
 
 # ---- the filter -------------------------------------------------------------------------------------------------
@@ -103,6 +107,15 @@ def attack_filter(attack: str, beta: float, theta: float, w_star_norm: float) ->
     if attack == RANDOM_SIGN:
         return FilterLaw((_law([(tau, 1 - beta), (0.0, beta / 2), (2 * tau, beta / 2)]),))
     return FilterLaw((_law([(tau, 1 - beta), (2 * tau, beta)]), _law([(tau, 1 - beta), (0.0, beta)])))
+
+
+def active_probability(flt: FilterLaw) -> float:
+    """P(s_i = 1) averaged over the positions: the smallest eigenvalue of E[s x x^T] (the directions orthogonal to
+    u; along u it is E[s z^2], larger for thresholds >= 0), i.e. the mean contraction rate per unit step."""
+    total = 0.0
+    for law in flt.positions:
+        total += sum(p * (1.0 if tau == -math.inf else _normal_tail(tau)) for tau, p in law if tau != math.inf)
+    return total / len(flt.positions)
 
 
 def coin_filter(p: float) -> FilterLaw:
@@ -241,15 +254,21 @@ def s1_rules(flt: FilterLaw, b: int, m: int) -> tuple[tuple[np.ndarray, np.ndarr
     return tuple(out)
 
 
-@lru_cache(maxsize=64)
-def _hermite(m: int) -> tuple[np.ndarray, np.ndarray]:
-    x, w = np.polynomial.hermite_e.hermegauss(m)
-    return x, w / math.sqrt(2 * math.pi)
-
-
 def _chi2(m: int, dof: int) -> tuple[np.ndarray, np.ndarray]:
     t, logw = _gamma_rule(m, dof / 2)
     return 2 * t, np.exp(logw)
+
+
+@lru_cache(maxsize=256)
+def _correlation_rule(m: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Gauss rule for rho, the first coordinate of a uniform direction in R^k (density ~ (1 - rho^2)^((k-3)/2)):
+    Gauss-Jacobi with both exponents (k - 3)/2 (Gautschi's recurrence coefficients); k = 1: rho = +-1."""
+    if k == 1:
+        return np.array([-1.0, 1.0]), np.array([0.5, 0.5])
+    a = (k - 3) / 2
+    j = np.arange(2, m)
+    off2 = np.concatenate([[1 / (3 + 2 * a)], j * (j + 2 * a) / ((2 * j + 2 * a + 1) * (2 * j + 2 * a - 1))])
+    return _rule_from_jacobi(np.zeros(m), np.sqrt(off2[: m - 1]), 1.0)
 
 
 # ---- the operator -----------------------------------------------------------------------------------------------
@@ -257,24 +276,26 @@ def _chi2(m: int, dof: int) -> tuple[np.ndarray, np.ndarray]:
 
 @dataclass(frozen=True)
 class Resolution:
-    """Angle nodes (Chebyshev-Lobatto in t) and points of the rules for S1 | K, g, Q and C."""
+    """Angle nodes (Chebyshev-Lobatto in t) and points of the rules for S1 | K, H = ||h||^2 | K, rho and C."""
 
-    angles: int = 14
-    s1: int = 14
-    g: int = 10
-    q: int = 8
-    c: int = 10
+    angles: int = 10
+    s1: int = 10
+    h: int = 10
+    rho: int = 8
+    c: int = 8
 
     def finer(self) -> Resolution:
-        """The resolution of the error estimate: every rule and the angle grid refined."""
-        return Resolution(self.angles + 6, self.s1 + 6, self.g + 4, self.q + 4, self.c + 6)
+        """The resolution of the error estimate: the angle grid and every rule refined."""
+        return Resolution(self.angles + 4, self.s1 + 4, self.h + 4, self.rho + 4, self.c + 4)
 
 
 def resolution_for(p: float) -> Resolution:
-    """A resolution whose rules follow moment p: ||A v||^p grows like S1^p and C^(p/2), which an m-point rule
-    integrates exactly for p <= 2m - 1 (S1) and p <= 4m - 2 (C); the base sizes give ~1e-6 in alpha at p <= 10."""
-    extra = max(0, math.ceil((p - 12) / 2))
-    return Resolution(14, 14 + extra, 10 + extra // 4, 8 + extra // 4, 10 + extra // 2)
+    """A resolution whose rules follow moment p. ||A v||^p grows like H^p (H ~ chi^2_K, the part of the inputs
+    orthogonal to u, which dominates the tilted law of the large factors), and more slowly in S1, rho and C; the
+    base rules give ~1e-6 in alpha up to p = 10 (measured against finer rules, docs/tails.md)."""
+    extra = max(0, math.ceil((p - 10) / 2))
+    base = Resolution()
+    return Resolution(base.angles, base.s1 + extra // 3, base.h + extra, base.rho + extra // 3, base.c + extra // 3)
 
 
 def lobatto(j: int) -> np.ndarray:
@@ -323,38 +344,32 @@ class Operator:
         self.nodes = lobatto(res.angles)
         a = eta / b
         c_nodes, c_w = _chi2(res.c, n - 2)
-        g_nodes, g_w = _hermite(res.g)
         logs, cells, fracs, weights = [], [], [], []
         stay = 0.0  # P(K = 0): A = I, the direction stays where it is
         for k, (s1, ws) in enumerate(s1_rules(flt, self.b, res.s1)):
             if k == 0:
                 stay = float(ws.sum())
                 continue
-            if ws.sum() < 1e-300:
+            if ws.sum() < MIN_WEIGHT:
                 continue
-            if k == 1:
-                q_nodes, q_w = np.zeros(1), np.ones(1)
-            else:
-                q_nodes, q_w = _chi2(res.q, k - 1)
-            ss = np.sqrt(s1)[:, None, None]
-            g = g_nodes[None, :, None]
-            sq = np.sqrt(q_nodes)[None, None, :]
-            w3 = ws[:, None, None] * g_w[None, :, None] * q_w[None, None, :]
-            per_node_log, per_node_t = [], []
+            h, wh = _chi2(res.h, k)
+            rho, wr = _correlation_rule(res.rho, k)
+            # M = [[S1, X], [X, H]] with X = sqrt(S1 H) rho; axes (S1, H, rho), then C
+            s1g, hg, rg = s1[:, None, None], h[None, :, None], rho[None, None, :]
+            x = np.sqrt(s1g * hg) * rg
+            w3 = ws[:, None, None] * wh[None, :, None] * wr[None, None, :]
+            w4 = (w3[..., None] * c_w).ravel()
+            per_log, per_t = [], []
             for t in self.nodes:
                 c, s = math.sqrt(t), math.sqrt(max(0.0, 1.0 - t))
-                lin1 = ss * c + g * s
-                lin2 = sq * s
-                y1 = c - a * ss * lin1
-                y2 = s - a * (g * lin1 + sq * lin2)
-                quad = lin1 * lin1 + lin2 * lin2
-                base = (y1 * y1 + y2 * y2)[..., None]
-                norm2 = base + (a * a) * quad[..., None] * c_nodes
-                per_node_log.append(0.5 * np.log(norm2).ravel())
-                per_node_t.append((np.broadcast_to((y1 * y1)[..., None], norm2.shape) / norm2).ravel())
-            w4 = (w3[..., None] * c_w).ravel()
-            logs.append(np.stack(per_node_log))
-            pos = np.clip(np.stack(per_node_t), 0.0, 1.0) * FINE
+                y1 = c * (1 - a * s1g) - a * x * s
+                y2 = s * (1 - a * hg) - a * x * c
+                quad = s1g * (c * c) + 2 * x * (c * s) + hg * (s * s)
+                norm2 = (y1 * y1 + y2 * y2)[..., None] + (a * a) * quad[..., None] * c_nodes
+                per_log.append(0.5 * np.log(norm2).ravel())
+                per_t.append(((y1 * y1)[..., None] / norm2).ravel())
+            logs.append(np.stack(per_log))
+            pos = np.clip(np.stack(per_t), 0.0, 1.0) * FINE
             cell = np.minimum(pos.astype(np.int64), FINE - 1)
             cells.append(cell)
             fracs.append(pos - cell)
@@ -485,6 +500,16 @@ def stability_edge(b: int, n: int, flt: FilterLaw, res: Resolution = Resolution(
         lo /= 2
         g_lo = gamma(lo)
     return _regula_falsi(gamma, lo, hi, g_lo, g_hi, 1e-8)
+
+
+def tail_index_with_error(eta: float, b: int, n: int, flt: FilterLaw) -> tuple[float, float]:
+    """(alpha, its numerical error): alpha at the resolution that follows it, and the error as the change when
+    every rule and the angle grid are refined (Resolution.finer); nan / inf as tail_index."""
+    alpha = tail_index(eta, b, n, flt)
+    if not math.isfinite(alpha):
+        return alpha, math.nan
+    finer = Operator(eta, b, n, flt, resolution_for(alpha).finer()).root(start=max(2.0, 0.9 * alpha))
+    return alpha, abs(finer - alpha)
 
 
 def tail_index(eta: float, b: int, n: int, flt: FilterLaw, res: Resolution | None = None) -> float:

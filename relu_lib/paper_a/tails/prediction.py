@@ -1,0 +1,98 @@
+"""The tails study's predictions for both algorithms, in one place (derived here: docs/tails.md).
+
+* Algorithm 2: the Kesten index of its affine recursion and its stability edge from the top Lyapunov exponent
+  (relu_lib.paper_a.tails.transfer);
+* S.G.D.: the Kesten index of its positively homogeneous far-field map (relu_lib.paper_a.tails.theory), whose
+  growth factor has the same law in every direction;
+* linear regression on the same inputs (every sample passes): the isotropic special case of both.
+
+Steps here are effective steps: for x ~ N(0, sigma^2 I) a step eta acts as eta sigma^2 on N(0, I) inputs with the
+attack theta / sigma (docs/tails.md), which is how the grid and the summary call these functions.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+import numpy as np
+
+from relu_lib.paper_a.tails import theory, transfer
+
+ALGORITHMS = ("alg2", "sgd")
+LABELS = {"alg2": "Algorithm 2", "sgd": "S.G.D."}
+SGD_CONTRACTION = 0.5  # E[1{<v, x> > 0} <v, x>^2] for a unit v: the far-field map's mean contraction per unit step
+
+
+def alg2_filter(attack: str, beta: float, theta: float, w_star_norm: float, sigma: float = 1.0):
+    """Algorithm 2's filter law for N(0, sigma^2 I) inputs: that of N(0, I) with the attack theta / sigma."""
+    return transfer.attack_filter(attack, beta, theta / sigma, w_star_norm)
+
+
+def edge(algorithm: str, b: int, n: int, flt) -> float:
+    """The effective step at which the algorithm's iterates stop having a stationary law."""
+    if algorithm == "alg2":
+        return transfer.stability_edge(b, n, flt)
+    if algorithm == "sgd":
+        return theory.stability_edge(b, n)
+    raise ValueError(f"algorithm = {algorithm!r}: allowed values are {', '.join(ALGORITHMS)}")
+
+
+def index(algorithm: str, eta: float, b: int, n: int, flt) -> float:
+    """Kesten tail index alpha at effective step eta (nan at or beyond the edge, inf beyond each module's cap)."""
+    if algorithm == "alg2":
+        return transfer.tail_index(eta, b, n, flt)
+    return float(theory.tail_index(eta, b, n))
+
+
+@lru_cache(maxsize=4096)
+def index_with_error(algorithm: str, eta: float, b: int, n: int, flt) -> tuple[float, float]:
+    """(alpha, numerical error): the change of alpha under refined rules (Algorithm 2: every rule and the angle
+    grid, transfer.Resolution.finer; S.G.D.: 24 more nodes per Gauss rule)."""
+    if algorithm == "alg2":
+        return transfer.tail_index_with_error(eta, b, n, flt)
+    alpha = float(theory.tail_index(eta, b, n))
+    if not math.isfinite(alpha):
+        return alpha, math.nan
+    log_r, log_w = theory._log_norm_sq(eta, b, n, "relu", theory._rule_size(alpha) + 24)
+    finer = theory._newton_root(log_r, log_w, 1.1 * alpha + 1.0)
+    return alpha, abs(finer - alpha)
+
+
+def lyapunov(algorithm: str, eta: float, b: int, n: int, flt) -> float:
+    """Top Lyapunov exponent (per step) of the far field: < 0 below the edge."""
+    if algorithm == "alg2":
+        return transfer.lyapunov(eta, b, n, flt)
+    return theory.mean_log_factor(eta, b, n)
+
+
+def linear_index(eta: float, b: int, n: int) -> float:
+    """alpha of linear regression with the same inputs (every sample passes; nan beyond its own edge)."""
+    if eta >= theory.stability_edge(b, n, "linear"):
+        return math.nan
+    return float(theory.tail_index(eta, b, n, "linear"))
+
+
+def contraction(algorithm: str, flt) -> float:
+    """The slowest mean contraction rate per unit step: E[gate x x^T]'s smallest eigenvalue in the far field."""
+    return transfer.active_probability(flt) if algorithm == "alg2" else SGD_CONTRACTION
+
+
+def time_scale(algorithm: str, eta: float, b: int, n: int, flt) -> float:
+    """Steps over which log ||Delta_t|| forgets: the body's 1 / (eta m) (m = contraction) plus the tail's
+    1 / (alpha |gamma|), the time a log-scale walk with drift gamma < 0 takes to cross its stationary spread 1 / alpha.
+    The measured lag where the autocorrelation of log ||Delta_t|| falls below 0.05 is 2.0-4.6 of this at n = 10
+    for both algorithms, b in {1, 4, 16} and 0.5-0.9 of the edge (benchmarks/tails_autocorrelation.py)."""
+    alpha = index(algorithm, eta, b, n, flt)
+    gamma = lyapunov(algorithm, eta, b, n, flt)
+    tail = 0.0 if not (math.isfinite(alpha) and gamma < 0) else 1.0 / (alpha * abs(gamma))
+    return 1.0 / (eta * contraction(algorithm, flt)) + tail
+
+
+def curve(algorithm: str, fractions, b: int, n: int, flt) -> np.ndarray:
+    """alpha at the given fractions of the algorithm's own edge (linear: of linear regression's edge)."""
+    if algorithm == "linear":
+        top = theory.stability_edge(b, n, "linear")
+        return np.array([linear_index(f * top, b, n) for f in fractions])
+    top = edge(algorithm, b, n, flt)
+    return np.array([index(algorithm, f * top, b, n, flt) for f in fractions])
