@@ -5,8 +5,9 @@ cells (issue 13 items 3 and 4).
     python benchmarks/scale.py --cells 1000 --no-all-cells
     .venv-cluster/bin/python benchmarks/scale.py --slurm   # submissions, with the cluster extra installed
 
-Each grid is paper A's poisoning experiment (6 laws x 5 batch sizes x 3 adversaries x beta x theta
-pairs, tiny cells) with `cells_per_job` (default 500, relu_lib/shards.py). A dry run is one
+Each grid is paper A's poisoning grid in the experiment schema of today (6 laws x 5 batch sizes x beta x theta
+pairs, one experiment per attack: random_sign and alternating; tiny cells, d = 4) with `cells_per_job`
+(default 500, relu_lib/shards.py). A dry run is one
 `snakemake -n` in a scratch directory (benchmarks/out/scale/, git-ignored) with no results yet;
 wall clock and the peak RSS of Snakemake's process (getrusage of the child). "all cells" runs the dry
 run through a wrapper Snakefile whose target lists every cell file besides rule `all`'s inputs, as a
@@ -34,39 +35,33 @@ REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "benchmarks" / "out" / "scale"
 LAWS = {f"law{i}": {"family": "normal", "d": 4, "sigma": 1.0 + i / 10} for i in range(6)}
 BATCHES = [1, 2, 4, 8, 16]
-ADVERSARIES = ["random_sign", "alternating", "aligned"]
+ATTACKS = ["random_sign", "alternating"]  # one experiment each: an experiment has one attack
 
 
 def grid(cells: int, cells_per_job: int) -> dict:
-    """A config with about `cells` paper-A cells."""
-    pairs = math.ceil(cells / (len(LAWS) * len(BATCHES) * len(ADVERSARIES)))
+    """A config with about `cells` paper-A cells: laws x batch sizes x betas x thetas, once per attack."""
+    pairs = math.ceil(cells / (len(LAWS) * len(BATCHES) * len(ATTACKS)))
     betas = max(1, int(math.sqrt(pairs)))
     thetas = math.ceil(pairs / betas)
+    experiment = {
+        "laws": list(LAWS),
+        "batch_sizes": BATCHES,
+        "betas": [round(0.01 + 0.9 * i / betas, 6) for i in range(betas)],
+        "thetas": [round(0.01 * (i + 1), 6) for i in range(thetas)],
+        "eta": 0.05,
+        "iterations": 10,
+        "runs": 2,
+        "checkpoints": 4,
+    }
     return {
         "seed": 1,
         "cells_per_job": cells_per_job,
         "laws": LAWS,
         "paper_a": {
-            "step_factor": 1.0,
-            "w_star_norm": 1.0,
-            "start_norm": 1.0,
+            "w_star_scale": 1.0,
+            "start_scale": 1.0,
             "moment_samples": 1000,
-            "experiments": {
-                "poisoning": {
-                    "laws": list(LAWS),
-                    "batch_sizes": BATCHES,
-                    "adversaries": ADVERSARIES,
-                    "attacks": [
-                        {
-                            "beta": [round(0.01 + 0.9 * i / betas, 6) for i in range(betas)],
-                            "theta": [round(0.01 * (i + 1), 6) for i in range(thetas)],
-                        }
-                    ],
-                    "iterations": 10,
-                    "seeds": 2,
-                    "checkpoints": 4,
-                }
-            },
+            "experiments": {f"poisoning_{attack}": {**experiment, "attack": attack} for attack in ATTACKS},
         },
         "checks": {"z": 3, "epsilon": 0.05, "delta": 0.1, "fail_on_violation": False},
     }
@@ -75,12 +70,13 @@ def grid(cells: int, cells_per_job: int) -> dict:
 def cell_files(config: dict) -> list[str]:
     sys.path.insert(0, str(REPO))
     from relu_lib import config as relu_config
+    from relu_lib.studies import BY_NAME
 
     cells = relu_config.cells(relu_config.load(config))
     return [
-        f"results/trajectories/{exp}/{cell}/data.parquet"
-        for paper in cells.values()
-        for exp, by_id in paper.items()
+        BY_NAME[study].file_of(exp, cell)
+        for study, experiments in cells.items()
+        for exp, by_id in experiments.items()
         for cell in by_id
     ]
 

@@ -92,6 +92,14 @@ def _check_experiment(key: str, exp: dict, laws: dict) -> None:
         )
     if "beta_threshold" in exp and exp["attack"] == "none":
         raise UserError(f"'{key}.beta_threshold' is set but '{key}.attack' = none; allowed values: an attack")
+    if "beta_threshold" in exp:  # beta(x) = beta 1{<w*, x> > r} is drawn by the projected sampler only
+        for i, name in enumerate(exp["laws"]):
+            if not _is_standard_normal(laws[name]) or exp.get("sampler") == "full":
+                raise UserError(
+                    f"'{key}.beta_threshold' needs the projected sampler, but '{key}.laws[{i}]' = '{name}' "
+                    f"{'is drawn in full' if _is_standard_normal(laws[name]) else 'is not N(0, I)'}; allowed values: "
+                    "N(0, I) laws with sampler auto or projected"
+                )
     checkpoints = exp.get("checkpoints", DEFAULT_CHECKPOINTS)
     if checkpoints > exp["iterations"] + 1:
         raise UserError(

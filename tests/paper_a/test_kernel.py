@@ -36,8 +36,10 @@ LAWS = {
     "shifted_normal": {"family": "shifted_normal", "d": 6, "shift": 1.5},
     "exponential": {"family": "exponential", "d": 5, "scale": 1.0},
 }
-# Trajectories agree to 1e-10 relative: the reference computes <w, x> directly, the kernel <w - w*, x> + <w*, x>.
-RTOL, ATOL = 1e-10, 1e-13
+# Trajectories agree to 1e-12 of the problem's scale (the start's error; measured: 2.5e-14): the reference computes
+# the residual y - <w, x> directly, the kernel (ReLU(z) - z) - <w - w*, x>, so once w_t is close to w* the
+# reference's own cancellation (~1e-16 of |<w*, x>|) dominates a relative comparison of the small errors.
+RTOL, SCALE_TOL = 1e-12, 1e-12
 
 
 def cell(law: dict, **overrides) -> CellSpec:
@@ -134,7 +136,8 @@ def test_kernel_matches_the_reference_step(law, b, attack, monkeypatch):
     result = train.run_cell(spec)
     for run in range(spec.runs):
         errors, w_star, w_start = reference(spec, run)
-        np.testing.assert_allclose(result["error"][:, :, run], errors[result["steps"]], rtol=RTOL, atol=ATOL)
+        atol = SCALE_TOL * errors[0].max()
+        np.testing.assert_allclose(result["error"][:, :, run], errors[result["steps"]], rtol=RTOL, atol=atol)
         np.testing.assert_allclose(result["along_u"][0, :, run], (w_start - w_star) @ w_star / np.linalg.norm(w_star))
     assert (result["diverged_at"] == -1).all()
 

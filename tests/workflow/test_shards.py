@@ -159,14 +159,36 @@ def test_sharded_run_writes_the_same_files_as_one_job_per_cell(sharded, per_cell
     assert "train_a_attack_magnitude_" in sharded["first"] and "localrule shard_manifest" in sharded["first"]
 
 
+def changed_shards(config: dict, grown: dict) -> set[str]:
+    """The train rules of the shards of `grown` that the grid growing from `config` changes: a shard that gained
+    a cell, or was cut at a new cell (the others keep their name and cells)."""
+    out = set()
+    for experiment, cells in relu_config.cells(relu_config.load(grown))["paper_a"].items():
+        old = shards.partition(relu_config.cells(relu_config.load(config))["paper_a"][experiment], 3, experiment)
+        new = shards.partition(cells, 3, experiment)
+        out |= {f"train_a_{name}" for name, ids in new.items() if old.get(name) != ids}
+    return out
+
+
 def test_adding_a_grid_value_leaves_every_existing_file_untouched(sharded):
+    """Every existing file keeps its bytes; a file of a shard that did not change is not even touched (a shard
+    that gained a cell reruns, keeps its current files, and Snakemake touches a finished job's outputs)."""
     before, after = sharded["before"], sharded["after"]
     assert len(after) == len(before) + 2  # theta = 2 for both betas
-    for path, (digest, mtime) in before.items():
-        assert after[path] == (digest, mtime), f"{path} was rewritten"
     # only the shards that gained a cell (or were cut at a new cell) run
     reran = job_counts(sharded["plan"])
+    assert set(reran) == changed_shards(SHARDED, extended(SHARDED)), reran
     assert 0 < len(reran) <= 2 and all(name.startswith("train_a_attack_magnitude_") for name in reran), reran
+    manifests = {
+        name: json.loads((sharded["workdir"] / f"results/shards/{name[8:]}.json").read_text()) for name in reran
+    }
+    in_reran = {cell["out"] for manifest in manifests.values() for cell in manifest["cells"]}
+    untouched = [path for path in before if path not in in_reran]
+    assert len(untouched) >= len(before) // 2  # most files are in shards that did not change
+    for path, (digest, mtime) in before.items():
+        assert after[path][0] == digest, f"{path} was rewritten"
+        if path in untouched:
+            assert after[path][1] == mtime, f"{path} was touched, but its shard did not change"
 
 
 def test_a_rerun_shard_keeps_its_current_files(sharded):

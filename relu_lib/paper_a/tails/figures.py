@@ -1,9 +1,15 @@
-"""Figure A6: the measured tail index of the late iterates against the Kesten prediction.
+"""The tails study's figures.
 
-Top row, one panel per input law (i.e. per d): Hill-KS alpha with its seed-bootstrap 95 % interval against
-eta / eta_edge, b as hue, GLM-Tron (circles) and SGD (squares) side by side; the predicted alpha(eta) of the ReLU
-gate (solid) and of linear regression with the same inputs (dashed). Bottom row: the survival function of
-||Delta_inf|| on log-log axes for two cells, with a line of the predicted slope -alpha through Hill's threshold.
+A6 (draw): top row, one panel per (law, attack): the measured tail index (Hill at the fixed k / n, 95 %
+seed-bootstrap interval) of Algorithm 2 (filled circles) and S.G.D. (open squares) against eta / eta_edge of each
+algorithm's own edge, b as hue; the model's expected Hill at the same n and k (crosses: what the estimator reads
+under the prediction at this sample size); the predicted asymptotic alpha of Algorithm 2 (solid) and S.G.D.
+(dash-dot), and linear regression on the same inputs (dashed). Bottom row: the survival function of the late,
+thinned ||w_t - w*|| for two cells on log-log axes, both algorithms, with lines of the predicted slopes -alpha
+through the k-th largest value.
+
+A6_conjecture (draw_conjecture): the derived table: alpha_Alg2 and alpha_SGD against the fraction of each one's
+edge (top, one panel per (attack, n)), and their difference with its numerical error (bottom).
 """
 
 from __future__ import annotations
@@ -12,141 +18,181 @@ import math
 
 import numpy as np
 
-from relu_lib.paper_a.tails import theory
-from relu_lib.style import apply_style, plain_log_ticks, save
+from relu_lib.style import apply_style, grid, plain_log_ticks, save, set_width, suptitle
 
-CURVE_POINTS = 60
-MARKERS = {"glm_tron": "o", "sgd": "s"}
-OFFSET = {"glm_tron": -0.008, "sgd": 0.008}  # x offset of the two algorithms' markers (fraction of the edge)
+MARKERS = {"alg2": "o", "sgd": "s"}
+CURVE_STYLE = {"alg2": "-", "sgd": "-.", "linear": "--"}
+NAMES = {"alg2": "Algorithm 2", "sgd": "S.G.D.", "linear": "linear regression"}
+OFFSET = {"alg2": -0.006, "sgd": 0.006}  # x offset of the two algorithms' markers (fraction of the edge)
 
 
 def survival_cells(summary) -> list[str]:
-    """The two cells drawn in the bottom row: the first law and batch size, the two largest edge fractions
-    (the heaviest tails, so the power law is visible over the widest range)."""
-    first = summary[(summary["law_name"] == summary["law_name"].iloc[0]) & (summary["b"] == summary["b"].min())]
+    """The two cells of the bottom row: the first law and attack, the smallest b, its two largest fractions (the
+    heaviest tails: the power law is visible over the widest range)."""
+    first = summary[
+        (summary["law_name"] == summary["law_name"].iloc[0]) & (summary["adversary"] == summary["adversary"].iloc[0])
+    ]
+    first = first[first["b"] == first["b"].min()]
     fractions = sorted(first["fraction"].unique())[-2:]
     return [first[first["fraction"] == f]["cell"].iloc[0] for f in fractions]
 
 
-def _curve(d: int, b: int, model: str, lo: float, hi: float):
-    edge = theory.stability_edge(b, d)  # x axis: fractions of the ReLU edge
-    fractions = np.linspace(lo, hi, CURVE_POINTS)
-    alpha = []
-    lin_edge = theory.stability_edge(b, d, model)
-    for f in fractions:
-        eta = f * edge
-        alpha.append(theory.tail_index(eta, b, d, model) if eta < lin_edge else math.nan)
-    return fractions, np.array(alpha, dtype=float)
+def _curves(conjecture, attack: str, n: int, b: int):
+    """(fractions, {algorithm: alpha}) of the derived table at (attack, n, b), or None."""
+    part = conjecture[(conjecture["adversary"] == attack) & (conjecture["n"] == n) & (conjecture["b"] == b)]
+    if part.empty:
+        return None
+    part = part.sort_values("fraction")
+    return part["fraction"].to_numpy(), {
+        "alg2": part["alpha_alg2"].to_numpy(),
+        "sgd": part["alpha_sgd"].to_numpy(),
+        "linear": part["alpha_linear"].to_numpy(),
+    }
 
 
-def draw(summary_path, cell_paths, out_prefix) -> None:
-    import matplotlib.pyplot as plt
+def draw(summary_path, conjecture_path, cell_paths, out_prefix, width="screen") -> None:
     import seaborn as sns
 
     from relu_lib.io import read_table
+    from relu_lib.paper_a.tails.conjecture import COLUMNS
     from relu_lib.paper_a.tails.summary import SUMMARY_COLUMNS, read_cell
     from relu_lib.provenance import inputs_config, stamp
 
+    set_width(width)
     table, meta = read_table(summary_path, SUMMARY_COLUMNS)
-    summary = table.to_pandas()
+    conj_table, conj_meta = read_table(conjecture_path, COLUMNS)
+    summary, conjecture = table.to_pandas(), conj_table.to_pandas()
     apply_style()
-    laws = list(dict.fromkeys(summary["law_name"]))
+    groups = list(dict.fromkeys(zip(summary["law_name"], summary["adversary"], strict=True)))
     batches = sorted(summary["b"].unique())
     colors = dict(zip(batches, sns.color_palette("viridis", len(batches)), strict=False))
-    if len(laws) == 1:  # one row: the index panel, then the two tails
-        fig, flat = plt.subplots(1, 3, figsize=(12.6, 3.9), squeeze=False)
-        axes = [flat[0][:1], flat[0][1:]]
-    else:
-        ncols = max(len(laws), 2)
-        fig, axes = plt.subplots(2, ncols, figsize=(4.2 * ncols, 7.2), squeeze=False)
+    ncols = max(len(groups), 2)
+    fig, axes, _ = grid(2, ncols, 4.4, 3.7)
     lo, hi = summary["fraction"].min(), summary["fraction"].max()
-    lo, hi = max(0.02, lo - 0.05), min(0.995, hi + 0.05)
-    for ax, law in zip(axes[0], laws, strict=False):
-        part = summary[summary["law_name"] == law]
+    lo, hi = max(0.02, lo - 0.08), min(0.995, hi + 0.06)
+    for ax, (law, attack) in zip(axes[0], groups, strict=False):
+        part = summary[(summary["law_name"] == law) & (summary["adversary"] == attack)]
         d, sigma = int(part["d"].iloc[0]), float(part["sigma"].iloc[0])
-        top = 0.0
+        top = 2.0
         for b in batches:
             cells = part[part["b"] == b]
             if cells.empty:
                 continue
-            x, relu = _curve(d, int(b), "relu", lo, hi)
-            _, linear = _curve(d, int(b), "linear", lo, hi)
-            ax.plot(x, relu, color=colors[b], lw=1.4, label=f"b = {b}: predicted (ReLU)")
-            ax.plot(x, linear, color=colors[b], lw=1.0, ls="--", label=f"b = {b}: linear regression")
+            curves = _curves(conjecture, attack, d, int(b))
+            if curves is not None:
+                fr, alpha = curves
+                keep = (fr >= lo) & (fr <= hi)
+                for name in ("alg2", "sgd", "linear"):
+                    ax.plot(fr[keep], alpha[name][keep], color=colors[b], lw=1.2 if name != "linear" else 0.9,
+                            ls=CURVE_STYLE[name], label=f"b = {b}: {NAMES[name]} (predicted)")  # fmt: skip
             for algo, rows in cells.groupby("algorithm", sort=False):
                 rows = rows.sort_values("fraction")
                 err = np.vstack([rows["hill"] - rows["hill_lower"], rows["hill_upper"] - rows["hill"]])
                 ax.errorbar(
-                    rows["fraction"] + OFFSET.get(algo, 0.0),
-                    rows["hill"],
-                    yerr=np.clip(err, 0, None),
-                    fmt=MARKERS.get(algo, "^"),
-                    color=colors[b],
-                    mfc="white" if algo == "sgd" else colors[b],
-                    ms=5,
-                    capsize=2,
-                    lw=1,
-                    ls="none",
-                    label=f"b = {b}: {'SGD' if algo == 'sgd' else 'GLM-Tron'}",
-                )
-            top = max(top, float(np.nanmax(cells["hill_upper"])), float(np.nanmax(cells["predicted"])))
+                    rows["fraction"] + OFFSET.get(algo, 0.0), rows["hill"], yerr=np.clip(err, 0, None),
+                    fmt=MARKERS.get(algo, "^"), color=colors[b], mfc="white" if algo == "sgd" else colors[b],
+                    ms=5, capsize=2, lw=1, ls="none", label=f"b = {b}: {NAMES[algo]} (Hill at k/n fixed)",
+                )  # fmt: skip
+                ax.plot(rows["fraction"] + OFFSET.get(algo, 0.0), rows["model_hill"], "x", color=colors[b], ms=5,
+                        label=f"b = {b}: model at the same n, k")  # fmt: skip
+            values = np.concatenate([cells["hill_upper"].to_numpy(), cells["predicted"].to_numpy()])
+            values = values[np.isfinite(values)]
+            top = max(top, float(values.max()) if values.size else top)
         ax.set_yscale("log")
-        ax.set_ylim(1, max(10.0, 1.3 * top))
+        ax.set_ylim(0.5, 1.4 * top)
         plain_log_ticks(ax.yaxis)
         ax.set_xlim(lo, hi)
-        ax.set_xlabel(r"$\eta\,\sigma^2 / \eta_{\mathrm{edge}}(b, d)$")
+        ax.set_xlabel(r"$\eta\,\sigma^2 / \eta_{\mathrm{edge}}$ (each algorithm's own edge)")
         ax.set_ylabel(r"tail index $\alpha$ of $\|w_t - w^*\|$")
-        ax.set_title(f"{law}: N(0, {sigma:g}² I), d = {d}")
-    for ax in axes[0][len(laws) :]:
+        ax.set_title(f"{law}, {attack}: N(0, {sigma:g}² I), n = {d}", fontsize="small")
+    for ax in axes[0][len(groups) :]:
         ax.set_visible(False)
     handles, labels = axes[0][0].get_legend_handles_labels()
-    axes[0][0].legend(handles, labels, fontsize="x-small", ncol=2, loc="lower left")
+    unique = dict(zip(labels, handles, strict=True))
+    axes[0][0].legend(list(unique.values()), list(unique.keys()), fontsize="xx-small", ncol=2, loc="upper right")
 
     chosen = survival_cells(summary)
-    metas = [meta]
+    metas = [meta, conj_meta]
     for ax, cell in zip(axes[1], chosen, strict=False):
         path = next(p for p in cell_paths if str(p).endswith(f"{cell}/norms.parquet"))
         norms, cell_meta = read_cell(path)
         metas.append(cell_meta)
         rows = summary[summary["cell"] == cell]
+        smallest = 1.0
         for i, algo in enumerate(cell_meta["algorithms"]):
-            values = np.sort(norms[i].ravel())[::-1]
+            rec = rows[rows["algorithm"] == algo].iloc[0]
+            values = np.sort(norms["measured"][i].ravel())[::-1]
             values = values[np.isfinite(values)]
             surv = np.arange(1, values.size + 1) / values.size
-            ax.loglog(
-                values,
-                surv,
-                color=f"C{i}",
-                lw=1.2,
-                drawstyle="steps-post",
-                label=f"{'GLM-Tron' if algo == 'tron' else 'SGD'} "
-                f"(Hill {rows[rows['algorithm'] == algo]['hill'].iloc[0]:.2f})",
-            )
+            smallest = min(smallest, 0.5 / values.size)
+            ax.loglog(values, surv, color=f"C{i}", lw=1.2, drawstyle="steps-post",
+                      label=f"{NAMES[algo]} (Hill {rec['hill']:.2f} at k = {int(rec['k'])})")  # fmt: skip
+            k = int(rec["k"])
+            if math.isfinite(rec["predicted"]) and 0 < k < values.size:
+                x0, s0 = values[k], (k + 1) / values.size
+                xs = np.geomspace(x0, values[0] * 1.5, 20)
+                ax.loglog(xs, s0 * (xs / x0) ** -rec["predicted"], color=f"C{i}", lw=1.4, ls=":",
+                          label=f"predicted slope -{rec['predicted']:.2f}")  # fmt: skip
         rec = rows.iloc[0]
-        k = int(rec["k"]) if rec["k"] > 0 else max(10, values.size // 10)
-        values = np.sort(norms[0].ravel())[::-1]
-        x0, s0 = values[k], (k + 1) / values.size
-        xs = np.geomspace(x0, values[0] * 1.5, 20)
-        ax.loglog(
-            xs,
-            s0 * (xs / x0) ** -rec["predicted"],
-            color="black",
-            lw=1.4,
-            ls=":",
-            label=f"predicted slope -{rec['predicted']:.2f}",
-        )
         ax.set_xlabel(r"$\|w_t - w^*\|$ (late, thinned)")
         ax.set_ylabel("survival function")
-        ax.set_title(f"{rec['law_name']}, b = {rec['b']}, η = {rec['fraction']:g} of the edge", fontsize="small")
-        ax.set_ylim(0.5 / values.size, 1.2)
+        ax.set_title(f"{rec['law_name']}, {rec['adversary']}, b = {rec['b']}, {rec['fraction']:g} of the edge",
+                     fontsize="small")  # fmt: skip
+        ax.set_ylim(smallest, 1.2)
         plain_log_ticks(ax.xaxis)
-        ax.legend(fontsize="x-small", loc="lower left")
+        ax.legend(fontsize="xx-small", loc="lower left")
     for ax in axes[1][len(chosen) :]:
         ax.set_visible(False)
-    fig.suptitle(
-        "A6: heavy tail of the late iterates (random_sign attack); prediction: Kesten index of the far-field "
-        "map, derived in docs/theory.md A.5 (not the authors' note)",
+    suptitle(
+        fig,
+        "A6: heavy tails of the late iterates of Algorithm 2 and S.G.D.; predictions: Kesten indices derived here "
+        "(docs/tails.md), not the authors' note",
         fontsize="small",
     )
     fig.tight_layout()
     save(fig, out_prefix, stamp(inputs_config(metas), __name__))
+
+
+def draw_conjecture(conjecture_path, out_prefix, width="screen") -> None:
+    import seaborn as sns
+
+    from relu_lib.io import read_table
+    from relu_lib.paper_a.tails.conjecture import COLUMNS
+    from relu_lib.provenance import inputs_config, stamp
+
+    set_width(width)
+    table, meta = read_table(conjecture_path, COLUMNS)
+    frame = table.to_pandas()
+    apply_style()
+    groups = list(dict.fromkeys(zip(frame["adversary"], frame["n"], strict=True)))
+    batches = sorted(frame["b"].unique())
+    colors = dict(zip(batches, sns.color_palette("viridis", len(batches)), strict=False))
+    fig, axes, _ = grid(2, max(len(groups), 1), 4.2, 3.4)
+    for col, (attack, n) in enumerate(groups):
+        top, bottom = axes[0][col], axes[1][col]
+        for b in batches:
+            part = frame[(frame["adversary"] == attack) & (frame["n"] == n) & (frame["b"] == b)].sort_values("fraction")
+            if part.empty:
+                continue
+            top.plot(part["fraction"], part["alpha_alg2"], "o-", color=colors[b], ms=3, label=f"b = {b}: Algorithm 2")
+            top.plot(part["fraction"], part["alpha_sgd"], "s-.", color=colors[b], ms=3, mfc="white",
+                     label=f"b = {b}: S.G.D.")  # fmt: skip
+            bottom.errorbar(part["fraction"], part["difference"], yerr=3 * part["difference_error"].fillna(0),
+                            fmt="o-", color=colors[b], ms=3, capsize=2, label=f"b = {b}")  # fmt: skip
+        top.set_yscale("log")
+        plain_log_ticks(top.yaxis)
+        top.set_title(f"{attack}, n = {n}", fontsize="small")
+        top.set_ylabel(r"Kesten index $\alpha$ (derived)")
+        bottom.axhline(0.0, color="black", lw=0.8)
+        bottom.set_xlabel(r"$\eta / \eta_{\mathrm{edge}}$ (each algorithm's own edge)")
+        bottom.set_ylabel(r"$\alpha_{\mathrm{Alg2}} - \alpha_{\mathrm{SGD}}$ ($\pm$ 3 numerical errors)")
+        top.legend(fontsize="xx-small")
+        bottom.legend(fontsize="xx-small")
+    suptitle(
+        fig,
+        "A6, the note's conjecture as numbers: tail indices of Algorithm 2 (transfer operator of its affine "
+        "recursion) and S.G.D. (far-field map), both derived here",
+        fontsize="small",
+    )
+    fig.tight_layout()
+    save(fig, out_prefix, stamp(inputs_config([meta]), __name__))

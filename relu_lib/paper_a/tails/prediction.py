@@ -21,6 +21,7 @@ from relu_lib.paper_a.tails import theory, transfer
 
 ALGORITHMS = ("alg2", "sgd")
 LABELS = {"alg2": "Algorithm 2", "sgd": "S.G.D."}
+PLANNING = transfer.Resolution(6, 8, 8, 6, 6)  # for time scales (about 1e-4 in alpha)
 SGD_CONTRACTION = 0.5  # E[1{<v, x> > 0} <v, x>^2] for a unit v: the far-field map's mean contraction per unit step
 
 
@@ -32,7 +33,8 @@ def alg2_filter(attack: str, beta: float, theta: float, w_star_norm: float, sigm
 def edge(algorithm: str, b: int, n: int, flt) -> float:
     """The effective step at which the algorithm's iterates stop having a stationary law."""
     if algorithm == "alg2":
-        return transfer.stability_edge(b, n, flt)
+        # S.G.D.'s edge (cheap, closed form) is within a factor 1.5 of Algorithm 2's at the paper's attacks
+        return transfer.stability_edge(b, n, flt, guess=theory.stability_edge(b, n))
     if algorithm == "sgd":
         return theory.stability_edge(b, n)
     raise ValueError(f"algorithm = {algorithm!r}: allowed values are {', '.join(ALGORITHMS)}")
@@ -41,8 +43,18 @@ def edge(algorithm: str, b: int, n: int, flt) -> float:
 def index(algorithm: str, eta: float, b: int, n: int, flt) -> float:
     """Kesten tail index alpha at effective step eta (nan at or beyond the edge, inf beyond each module's cap)."""
     if algorithm == "alg2":
-        return transfer.tail_index(eta, b, n, flt)
+        return transfer.tail_index(eta, b, n, flt, guess=_guess(eta, b, n, flt))
     return float(theory.tail_index(eta, b, n))
+
+
+def _guess(eta: float, b: int, n: int, flt) -> float:
+    """A first guess for Algorithm 2's root: S.G.D.'s index at the same fraction of its own edge (cheap; the two
+    are within some 20 % of each other in the range of interest, docs/tails.md)."""
+    fraction = eta / transfer.stability_edge(b, n, flt, guess=theory.stability_edge(b, n))
+    if fraction >= 1:
+        return 2.0
+    sgd = float(theory.tail_index(fraction * theory.stability_edge(b, n), b, n))
+    return min(sgd, transfer.ALPHA_MAX) if math.isfinite(sgd) else transfer.ALPHA_MAX
 
 
 @lru_cache(maxsize=4096)
@@ -50,7 +62,7 @@ def index_with_error(algorithm: str, eta: float, b: int, n: int, flt) -> tuple[f
     """(alpha, numerical error): the change of alpha under refined rules (Algorithm 2: every rule and the angle
     grid, transfer.Resolution.finer; S.G.D.: 24 more nodes per Gauss rule)."""
     if algorithm == "alg2":
-        return transfer.tail_index_with_error(eta, b, n, flt)
+        return transfer.tail_index_with_error(eta, b, n, flt, guess=_guess(eta, b, n, flt))
     alpha = float(theory.tail_index(eta, b, n))
     if not math.isfinite(alpha):
         return alpha, math.nan
@@ -83,8 +95,11 @@ def time_scale(algorithm: str, eta: float, b: int, n: int, flt) -> float:
     1 / (alpha |gamma|), the time a log-scale walk with drift gamma < 0 takes to cross its stationary spread 1 / alpha.
     The measured lag where the autocorrelation of log ||Delta_t|| falls below 0.05 is 2.0-4.6 of this at n = 10
     for both algorithms, b in {1, 4, 16} and 0.5-0.9 of the edge (benchmarks/tails_autocorrelation.py)."""
-    alpha = index(algorithm, eta, b, n, flt)
-    gamma = lyapunov(algorithm, eta, b, n, flt)
+    if algorithm == "alg2":  # a coarse rule: the lag is a ceil() of a multiple of this, not a prediction
+        alpha = transfer.Operator(eta, b, n, flt, PLANNING).root()
+        gamma = transfer.lyapunov(eta, b, n, flt, PLANNING)
+    else:
+        alpha, gamma = index(algorithm, eta, b, n, flt), lyapunov(algorithm, eta, b, n, flt)
     tail = 0.0 if not (math.isfinite(alpha) and gamma < 0) else 1.0 / (alpha * abs(gamma))
     return 1.0 / (eta * contraction(algorithm, flt)) + tail
 
@@ -96,3 +111,20 @@ def curve(algorithm: str, fractions, b: int, n: int, flt) -> np.ndarray:
         return np.array([linear_index(f * top, b, n) for f in fractions])
     top = edge(algorithm, b, n, flt)
     return np.array([index(algorithm, f * top, b, n, flt) for f in fractions])
+
+
+def log_slope(algorithm: str, eta: float, b: int, n: int, flt, alpha: float) -> float:
+    """d log Lambda / dp at p = alpha: converts an error of the growth factor into one of alpha."""
+    if algorithm == "alg2":
+        op = transfer.Operator(eta, b, n, flt, transfer.resolution_for(alpha))
+        lam, slope, _ = op.eigen(alpha)
+        return slope / lam
+    log_r, log_w = theory._log_norm_sq(eta, b, n, "relu", theory._rule_size(alpha))
+    v = log_w + 0.5 * alpha * log_r
+    w = np.exp(v - v.max())
+    return float((w * 0.5 * log_r).sum() / w.sum())
+
+
+def eigenfunction(eta: float, b: int, n: int, flt, alpha: float):
+    """Algorithm 2's leading eigenfunction h(t) of T_alpha (max 1) at the resolution that follows alpha."""
+    return transfer.Operator(eta, b, n, flt, transfer.resolution_for(alpha)).eigenfunction(alpha)

@@ -1,116 +1,110 @@
-"""The `tails` experiment's estimation: tail indices of the late iterates, per cell and algorithm.
+"""The tails study's estimation: per cell and algorithm, the measured tail against the model's and the prediction.
 
 Per cell and algorithm (relu_lib.paper_a.tails.trainer writes the samples):
 
-* Hill with the KS choice of k (estimators.hill) as the point estimate;
-* a **seed-cluster bootstrap** for its interval and standard error: a replicate resamples whole seeds with
-  replacement (all of a seed's thinned samples together, so residual correlation between them is carried into
-  the interval) and re-chooses k; GLM-Tron and SGD are resampled on the *same* seeds, which gives the standard
-  error of their difference with the pairing kept (they ran on the same mini-batches). The generator is keyed
-  by the cell (relu_lib.seeding), so the interval is reproducible;
-* the moment estimator (Dekkers-Einmahl-de Haan) at Hill's k with its asymptotic interval, as a cross-check
-  that does not assume an exact Pareto tail above the threshold.
-Verdicts on these estimates: relu_lib.paper_a.tails.checks.
+* **the tail at a fixed small k / n** (`tail_fraction`, k = round(tail_fraction x n), n = seeds x samples): Hill at
+  that k (estimators.hill_at), with a **seed-cluster bootstrap** for its standard error (a replicate resamples
+  whole seeds, all of a seed's thinned samples together, so correlation between them is carried into the error;
+  Algorithm 2 and S.G.D. are resampled on the *same* seeds, which gives the paired error of their difference: they
+  ran on the same draws). The generator is keyed by the cell, so the errors are reproducible;
+* **the estimator's own law under the model**: the model's chains (model_factor x seeds, the same schedule) are
+  cut into model_factor groups of `seeds` chains, i.e. samples of exactly the measured size; Hill at the same k on
+  each gives the expected value at this n and k (their mean) with its error (the measured bootstrap error /
+  sqrt(groups): the groups' own spread is reported as a check). "Pre-asymptotic" is the number
+  E_model[Hill] - alpha_predicted; the pooled model sample at the same k (k / n smaller by model_factor) says which
+  way the estimator moves deeper in the tail;
+* the asymptotic prediction alpha with its numerical error (prediction.index_with_error), the growth factor of the
+  prediction's defining equation through the real update rule (growth.py), with d log Lambda / d alpha to read its
+  error as one of alpha;
+* diagnostics: Hill with the KS choice of k (and that k), the moment estimator at the fixed k with its interval,
+  the correlation between consecutive thinned samples of a seed.
+Verdicts on these estimates: relu_lib.paper_a.tails.checks. Everything here is marked derived.
 """
 
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 
 import numpy as np
 
-from relu_lib.paper_a.tails import estimators, theory
+from relu_lib.paper_a.tails import estimators, prediction
 
 LEVEL = 0.95  # of the reported intervals
+K_DECIDE = 100  # the fewest order statistics a verdict at the fixed fraction uses (Hill's error ~ alpha / sqrt(k))
 SUMMARY_COLUMNS = (
     "experiment",
     "cell",
     "law_name",
     "d",
     "sigma",
+    "adversary",
     "b",
     "fraction",
+    "algorithm",
     "eta",
     "effective_eta",
     "edge",
-    "algorithm",
+    "lyapunov",
     "predicted",
+    "predicted_error",
     "predicted_linear",
+    "time_scale",
+    "thin",
+    "burn_in",
     "seeds",
     "samples",
     "n",
-    "thin",
-    "burn_in",
+    "tail_fraction",
+    "k",
     "non_finite",
     "hill",
     "hill_lower",
     "hill_upper",
     "hill_se",
-    "k",
     "moment",
     "moment_lower",
     "moment_upper",
+    "model_hill",
+    "model_se",
+    "model_group_sd",
+    "model_groups",
+    "model_deep",
+    "model_deep_k",
+    "pre_asymptotic",
+    "hill_ks",
+    "k_ks",
+    "lag_correlation",
     "pair_difference",
     "pair_difference_se",
-    "lag_correlation",
-    "hill_deep",
-    "k_deep",
+    "model_pair_difference",
+    "model_pair_difference_se",
+    "predicted_pair_difference",
+    "predicted_pair_difference_error",
+    "growth",
+    "growth_se",
+    "growth_draws",
+    "growth_slope",
+    "seconds_measured",
+    "seconds_model",
 )
-DEEP_FRACTION = 0.005  # the deep-tail Hill diagnostic uses the top 0.5 % of the values (at least 30)
 
 
-def predictions(d: int, b: int, effective_eta: float) -> tuple[float, float, float]:
-    """(edge, alpha ReLU, alpha linear regression) of the N(0, I) map at the effective step eta sigma^2."""
-    edge = theory.stability_edge(b, d)
-    relu = theory.tail_index(effective_eta, b, d)
-    lin_edge = theory.stability_edge(b, d, "linear")
-    linear = theory.tail_index(effective_eta, b, d, "linear") if effective_eta < lin_edge else math.nan
-    return edge, float(relu), float(linear)
+def fixed_k(n: int, tail_fraction: float) -> int:
+    """k = round(tail_fraction n), at least estimators.K_MIN (and < n)."""
+    return int(min(n - 1, max(estimators.K_MIN, round(tail_fraction * n))))
 
 
-@lru_cache(maxsize=8)
-def _ks_layout(n: int):
-    """Flat indices for the KS distances of every candidate k at once (estimators.candidate_ks(n)).
+def cluster_bootstrap(per_seed: np.ndarray, k: int, rng: np.random.Generator, n_boot: int) -> np.ndarray:
+    """Hill at the fixed k of `n_boot` seed-cluster resamples, shape (n_boot, algorithm).
 
-    For candidate g with k = ks[g], entries j = 1..k: the j-th smallest of the k largest values is desc[k - j].
-    """
-    ks = estimators.candidate_ks(n)
-    group = np.repeat(np.arange(ks.size), ks)
-    starts = np.concatenate([[0], np.cumsum(ks)[:-1]])
-    j = np.arange(group.size) - starts[group] + 1
-    k = ks[group]
-    return ks, group, starts, j / k, k - j, k
-
-
-def hill_ks_fast(values: np.ndarray) -> float:
-    """estimators.hill(values).alpha (the KS choice of k, then Hill), vectorised over the candidate k.
-
-    The same floating-point operations element by element, so the same k and alpha (tested); about 10 times
-    faster, which is what makes a seed bootstrap of a few hundred replicates affordable.
-    """
-    desc = -np.sort(-np.asarray(values, dtype=float).ravel())
-    ks, group, starts, jk, index, kflat = _ks_layout(desc.size)
-    cum = np.cumsum(np.log(desc))
-    alphas = ks / (cum[ks - 1] - ks * np.log(desc[ks]))
-    fit = 1.0 - (desc[index] / desc[kflat]) ** -alphas[group]
-    gap = np.maximum(np.abs(jk - fit), np.abs(jk - 1.0 / kflat - fit))
-    distances = np.maximum.reduceat(gap, starts)
-    return float(alphas[int(np.argmin(distances))])
-
-
-def cluster_bootstrap(per_seed: np.ndarray, rng: np.random.Generator, n_boot: int) -> np.ndarray:
-    """Hill-KS estimates of `n_boot` seed-cluster resamples, shape (n_boot, algorithm).
-
-    per_seed: (algorithm, seed, sample) positive values. Replicate j draws seeds with replacement, takes every
-    sample of those seeds for every algorithm, and re-chooses k (estimators.hill).
-    """
+    per_seed: (algorithm, seed, sample) positive values. Replicate j draws seeds with replacement and takes every
+    sample of those seeds for every algorithm (the same seeds: the algorithms' errors stay paired)."""
     a, r, _ = per_seed.shape
     out = np.empty((n_boot, a))
     for j in range(n_boot):
         pick = rng.integers(0, r, r)
         for i in range(a):
-            out[j, i] = hill_ks_fast(per_seed[i, pick])
+            out[j, i] = estimators.hill_at(per_seed[i, pick], k)
     return out
 
 
@@ -123,102 +117,161 @@ def lag_correlation(per_seed: np.ndarray) -> float:
     return float(np.corrcoef(first, second)[0, 1])
 
 
-def deep_k(n: int) -> int:
-    """k of the deep-tail Hill diagnostic: the top DEEP_FRACTION of n values, at least 30 (and < n)."""
-    return min(n - 1, max(30, round(DEEP_FRACTION * n)))
+def model_groups(model: np.ndarray, seeds: int, k: int) -> np.ndarray:
+    """Hill at k on each group of `seeds` consecutive model chains: the estimator at the measured sample size."""
+    groups = model.shape[0] // seeds
+    return np.array([estimators.hill_at(model[g * seeds : (g + 1) * seeds], k) for g in range(groups)])
 
 
-def estimate_cell(norms: np.ndarray, meta: dict, rng: np.random.Generator, n_boot: int) -> list[dict]:
-    """Summary records (one per algorithm) of a cell: predictions, Hill, its bootstrap, moment, diagnostics.
+def _finite(values: np.ndarray) -> bool:
+    return bool(np.all(np.isfinite(values)) and np.all(values > 0))
 
-    norms: (algorithm, seed, sample) as trainer.simulate returns them; meta: the cell file's metadata.
-    """
-    spec = meta["cell"]
+
+def predictions(spec: dict) -> dict:
+    """{algorithm: {...}} of the derived numbers of a cell: alpha and its error, edge, Lyapunov exponent, the
+    linear-regression index at the same fraction, and the filter law."""
     d, b, sigma = spec["law"]["d"], spec["b"], spec["law"]["sigma"]
-    edge, relu, linear = predictions(d, b, meta["effective_eta"])
-    finite = bool(np.all(np.isfinite(norms)) and np.all(norms > 0))
+    flt = prediction.alg2_filter(spec["adversary"], spec["beta"], spec["theta"], spec["w_star_norm"], sigma)
+    linear = float(prediction.curve("linear", [spec["fraction"]], b, d, flt)[0])
+    out = {}
+    for name in prediction.ALGORITHMS:
+        eff = spec["algorithms"][name]["effective_eta"]
+        alpha, err = prediction.index_with_error(name, eff, b, d, flt)
+        finite = math.isfinite(alpha)
+        out[name] = {
+            "alpha": float(alpha),
+            "error": float(err),
+            "lyapunov": prediction.lyapunov(name, eff, b, d, flt),
+            "linear": linear,
+            "slope": prediction.log_slope(name, eff, b, d, flt, alpha) if finite else math.nan,
+            "h": prediction.eigenfunction(eff, b, d, flt, alpha) if finite and name == "alg2" else None,
+        }
+    return out
+
+
+def estimate_cell(norms: dict, meta: dict, rng: np.random.Generator, n_boot: int, settings: dict) -> list[dict]:
+    """Summary records (one per algorithm) of a cell. norms: {source: (algorithm, seed, sample)}; meta: the cell
+    file's metadata; settings: grid.estimation (tail_fraction, growth_draws)."""
+    from relu_lib.paper_a.tails.growth import growth_factor
+
+    spec = meta["cell"]
+    measured, model = norms["measured"], norms["model"]
+    names = meta["algorithms"]
+    seeds, samples = measured.shape[1], measured.shape[2]
+    n = seeds * samples
+    k = fixed_k(n, settings["tail_fraction"])
+    pred = predictions(spec)
     base = {
         "experiment": spec["experiment"],
         "cell": spec["cell"],
         "law_name": spec["law_name"],
-        "d": d,
-        "sigma": sigma,
-        "b": b,
+        "d": spec["law"]["d"],
+        "sigma": spec["law"]["sigma"],
+        "adversary": spec["adversary"],
+        "b": spec["b"],
         "fraction": spec["fraction"],
-        "eta": meta["eta"],
-        "effective_eta": meta["effective_eta"],
-        "edge": edge,
-        "predicted": relu,
-        "predicted_linear": linear,
-        "seeds": norms.shape[1],
-        "samples": norms.shape[2],
-        "n": norms.shape[1] * norms.shape[2],
-        "thin": meta["thin"],
-        "burn_in": meta["burn_in"],
-        "non_finite": int(np.count_nonzero(~np.isfinite(norms))),
+        "seeds": seeds,
+        "samples": samples,
+        "n": n,
+        "tail_fraction": settings["tail_fraction"],
+        "k": k,
+        "growth_draws": settings["growth_draws"],
     }
-    empty = dict.fromkeys(
-        (
-            "hill",
-            "hill_lower",
-            "hill_upper",
-            "hill_se",
-            "moment",
-            "moment_lower",
-            "moment_upper",
-            "pair_difference",
-            "pair_difference_se",
-            "lag_correlation",
-            "hill_deep",
-        ),
-        math.nan,
-    )
-    if not finite:
-        return [{**base, **empty, "algorithm": name, "k": -1, "k_deep": -1} for name in meta["algorithms"]]
-    boots = cluster_bootstrap(norms, rng, n_boot)
+    records = []
+    finite = [_finite(measured[i]) and _finite(model[i]) for i in range(len(names))]
+    boots = cluster_bootstrap(measured, k, rng, n_boot) if all(finite) else np.full((max(n_boot, 2), len(names)), np.nan)
+    groups = [model_groups(model[i], seeds, k) if finite[i] else np.array([math.nan]) for i in range(len(names))]
+    hills = [estimators.hill_at(measured[i], k) if finite[i] else math.nan for i in range(len(names))]
     tail = (1 - LEVEL) / 2
-    points = [estimators.hill(norms[i].ravel()) for i in range(norms.shape[0])]
-    diff = points[0].alpha - points[1].alpha if len(points) == 2 else math.nan
-    diff_se = float(np.std(boots[:, 0] - boots[:, 1], ddof=1)) if len(points) == 2 else math.nan
-    out = []
-    for i, name in enumerate(meta["algorithms"]):
-        hill = points[i]
-        moment = estimators.moment_estimator(norms[i].ravel(), k=hill.k, level=LEVEL)
-        lower, upper = np.quantile(boots[:, i], [tail, 1 - tail])
-        out.append(
-            {
-                **base,
-                "algorithm": name,
-                "hill": hill.alpha,
-                "hill_lower": float(lower),
-                "hill_upper": float(upper),
-                "hill_se": float(np.std(boots[:, i], ddof=1)),
-                "k": hill.k,
-                "moment": moment.alpha,
-                "moment_lower": moment.lower,
-                "moment_upper": moment.upper,
-                "pair_difference": diff,
-                "pair_difference_se": diff_se,
-                "lag_correlation": lag_correlation(norms[i : i + 1]),
-                "hill_deep": estimators.hill(norms[i].ravel(), k=deep_k(norms[i].size)).alpha,
-                "k_deep": deep_k(norms[i].size),
-            }
-        )
-    return out
+    for i, name in enumerate(names):
+        plan, p = spec["algorithms"][name], pred[name]
+        rec = {
+            **base,
+            "algorithm": name,
+            "eta": plan["eta"],
+            "effective_eta": plan["effective_eta"],
+            "edge": plan["edge"],
+            "lyapunov": p["lyapunov"],
+            "predicted": p["alpha"],
+            "predicted_error": p["error"],
+            "predicted_linear": p["linear"],
+            "time_scale": plan["time_scale"],
+            "thin": plan["thin"],
+            "burn_in": plan["burn_in"],
+            "non_finite": int(np.count_nonzero(~np.isfinite(measured[i]))),
+            "seconds_measured": meta.get("compute_seconds", {}).get("measured", math.nan),
+            "seconds_model": meta.get("compute_seconds", {}).get("model", math.nan),
+        }
+        se = float(np.std(boots[:, i], ddof=1))
+        if finite[i]:
+            moment = estimators.moment_estimator(measured[i].ravel(), k=k, level=LEVEL)
+            ks = estimators.hill(measured[i].ravel())
+            pooled = model[i].ravel()
+            deep_k = min(k, pooled.size - 1)
+            lower, upper = np.quantile(boots[:, i], [tail, 1 - tail])
+            rec.update(
+                hill=hills[i],
+                hill_lower=float(lower),
+                hill_upper=float(upper),
+                hill_se=se,
+                moment=moment.alpha,
+                moment_lower=moment.lower,
+                moment_upper=moment.upper,
+                model_hill=float(groups[i].mean()),
+                model_se=se / math.sqrt(groups[i].size),
+                model_group_sd=float(np.std(groups[i], ddof=1)) if groups[i].size > 1 else math.nan,
+                model_groups=int(groups[i].size),
+                model_deep=estimators.hill_at(pooled, deep_k),
+                model_deep_k=deep_k,
+                pre_asymptotic=float(groups[i].mean()) - p["alpha"],
+                hill_ks=ks.alpha,
+                k_ks=ks.k,
+                lag_correlation=lag_correlation(measured[i : i + 1]),
+            )
+        else:
+            rec.update(dict.fromkeys(("hill", "hill_lower", "hill_upper", "hill_se", "moment", "moment_lower"), math.nan))
+            rec.update(dict.fromkeys(("moment_upper", "model_hill", "model_se", "model_group_sd"), math.nan))
+            rec.update(dict.fromkeys(("model_deep", "pre_asymptotic", "hill_ks", "lag_correlation"), math.nan))
+            rec.update(model_groups=0, model_deep_k=-1, k_ks=-1)
+        if math.isfinite(p["alpha"]):
+            g, g_se = growth_factor(spec, name, p["alpha"], settings["growth_draws"], rng, p["h"])
+        else:
+            g, g_se = math.nan, math.nan
+        rec.update(growth=g, growth_se=g_se, growth_slope=p["slope"])
+        records.append(rec)
+    if len(names) == 2:
+        pair = {
+            "pair_difference": hills[0] - hills[1],
+            "pair_difference_se": float(np.std(boots[:, 0] - boots[:, 1], ddof=1)),
+            "model_pair_difference": records[0]["model_hill"] - records[1]["model_hill"],
+            "model_pair_difference_se": math.hypot(records[0]["model_se"], records[1]["model_se"]),
+            "predicted_pair_difference": pred[names[0]]["alpha"] - pred[names[1]]["alpha"],
+            "predicted_pair_difference_error": pred[names[0]]["error"] + pred[names[1]]["error"],
+        }
+        for rec in records:
+            rec.update(pair)
+    return records
 
 
-def read_cell(path) -> tuple[np.ndarray, dict]:
-    """A cell file's norms as (algorithm, seed, sample) and its metadata."""
+def read_cell(path) -> tuple[dict, dict]:
+    """A cell file's norms as {source: (algorithm, seed, sample)} and its metadata."""
     from relu_lib.io import read_table
     from relu_lib.paper_a.tails.trainer import COLUMNS
 
     table, meta = read_table(path, COLUMNS)
-    shape = (len(meta["algorithms"]), meta["cell"]["seeds"], meta["samples"])
-    norms = table.column("norm").to_numpy().reshape(shape)  # written algorithm-, then seed-, then sample-major
-    return norms, meta
+    spec = meta["cell"]
+    a, m = len(meta["algorithms"]), meta["samples"]
+    norm = table.column("norm").to_numpy()
+    sizes = {"measured": spec["seeds"], "model": spec["model_factor"] * spec["seeds"]}
+    out, start = {}, 0
+    for source in meta["sources"]:  # written source-, then algorithm-, seed- and sample-major
+        count = a * sizes[source] * m
+        out[source] = norm[start : start + count].reshape(a, sizes[source], m)
+        start += count
+    return out, meta
 
 
-def summarize(cell_paths, out_path, n_boot: int) -> None:
+def summarize(cell_paths, out_path, n_boot: int, settings: dict) -> None:
     """results/summary/tails.parquet: estimate_cell for every cell, one row per cell and algorithm."""
     import pandas as pd
     import pyarrow as pa
@@ -231,18 +284,20 @@ def summarize(cell_paths, out_path, n_boot: int) -> None:
     for path in cell_paths:
         norms, meta = read_cell(path)
         spec = meta["cell"]
-        rng = generator(spec["master_seed"], "tails-bootstrap", spec["cell"], n_boot)
-        records += estimate_cell(norms, meta, rng, n_boot)
+        rng = generator(spec["master_seed"], "tails-estimation", spec["cell"], n_boot, settings)
+        records += estimate_cell(norms, meta, rng, n_boot, settings)
         metas.append(meta)
     frame = pd.DataFrame(records, columns=list(SUMMARY_COLUMNS))
-    config = inputs_config(metas, level=LEVEL, bootstrap=n_boot)
+    config = inputs_config(metas, level=LEVEL, bootstrap=n_boot, **settings)
     write_table(
         out_path,
         pa.Table.from_pandas(frame, preserve_index=False),
         {
             "level": LEVEL,
             "bootstrap": n_boot,
-            "interval": "seed-cluster bootstrap percentile",
+            "estimation": settings,
+            "interval": "seed-cluster bootstrap percentile, Hill at k = round(tail_fraction n)",
+            "source": "derived",
             "provenance": stamp(config, __name__),
         },
     )

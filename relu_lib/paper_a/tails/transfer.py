@@ -32,7 +32,7 @@ back to m nodes by the Lanczos process, which keeps every moment up to that degr
 generalised Gauss-Laguerre rules for Q and C (theory._gamma_rule). The eigenfunction is represented by its values
 at J Chebyshev-Lobatto nodes in t (it is smooth in t: the kernel smooths), and (T f)(t_j) uses the interpolating
 polynomial of f at t'. The Lagrange basis is tabulated on a fine uniform grid in t' and interpolated linearly
-(FINE points: its error is below 1e-8 at J = 14), so that a new p only re-weights the stored points.
+(FINE points: alpha moves by ~1e-9 against 8 times as many), so that a new p only re-weights the stored points.
 
 The stability edge comes from the top Lyapunov exponent gamma = lim (1/t) log ||A_t ... A_1 v|| = d log Lambda /
 dp at p = 0 = sum_j pi_j E[log ||A v_j||], pi the stationary law of the direction chain (the left eigenvector of
@@ -56,7 +56,7 @@ from relu_lib.paper_a.tails.theory import _gamma_rule
 
 SILENT, RANDOM_SIGN, ALTERNATING = "silent", "random_sign", "alternating"
 ATTACKS = (SILENT, RANDOM_SIGN, ALTERNATING)
-FINE = 1 << 15  # grid of the tabulated Lagrange basis in t' (linear interpolation error ~ J^4 / (8 FINE^2))
+FINE = 1 << 12  # grid of the tabulated Lagrange basis in t': its linear interpolation moves alpha by ~1e-9 (1 << 15: same)
 MIN_N = 5  # C ~ chi^2_{n-2} must have a density vanishing at 0 for the rule to converge fast (as theory.MIN_D)
 # beyond this, alpha is reported as inf: no simulation of this project can tell such a tail from a light one, and the
 # rules it would need (resolution_for) grow as alpha^4
@@ -377,27 +377,28 @@ class Operator:
         self.stay = stay
         self.log_norm = np.concatenate(logs, axis=1) if logs else np.zeros((self.nodes.size, 0))
         self.cell = np.concatenate(cells, axis=1) if cells else np.zeros((self.nodes.size, 0), dtype=np.int64)
-        self.frac = np.concatenate(fracs, axis=1) if fracs else np.zeros((self.nodes.size, 0))
-        self.weight = np.ascontiguousarray(np.concatenate(weights, axis=1)) if weights else self.frac
+        frac = np.concatenate(fracs, axis=1) if fracs else np.zeros((self.nodes.size, 0))
+        weight = np.concatenate(weights, axis=1) if weights else frac
+        # each point's weight split between the two fine-grid cells around t' (linear interpolation)
+        self._w_lo, self._w_hi = (weight * (1 - frac)).ravel(), (weight * frac).ravel()
         self.table = _table(res.angles)
+        self._flat = (self.cell + (FINE + 1) * np.arange(self.nodes.size)[:, None]).ravel()
+        self._log = self.log_norm.ravel()
 
     def _matrix(self, values: np.ndarray) -> np.ndarray:
-        """sum over the points of values * (Lagrange basis at t'), one row per angle node."""
+        """sum over the points of weight * values * (Lagrange basis at t'), one row per angle node: spread
+        linearly onto the fine grid (one bincount for every row at once), then projected on the basis."""
         j = self.nodes.size
-        out = np.empty((j, j))
-        for row in range(j):
-            v = values[row]
-            f = self.frac[row]
-            acc = np.bincount(self.cell[row], v * (1 - f), minlength=FINE + 1)
-            acc += np.bincount(self.cell[row] + 1, v * f, minlength=FINE + 1)
-            out[row] = acc @ self.table
-        return out
+        size = FINE + 1
+        acc = np.bincount(self._flat, self._w_lo * values, minlength=j * size)
+        acc += np.bincount(self._flat + 1, self._w_hi * values, minlength=j * size)
+        return acc.reshape(j, size) @ self.table
 
     def matrices(self, p: float) -> tuple[np.ndarray, np.ndarray]:
         """(T_p, d T_p / dp) on the angle nodes."""
-        scaled = self.weight * np.exp(p * self.log_norm)
+        scaled = np.exp(p * self._log)
         mat = self._matrix(scaled) + self.stay * np.eye(self.nodes.size)
-        return mat, self._matrix(scaled * self.log_norm)
+        return mat, self._matrix(scaled * self._log)
 
     def eigen(self, p: float) -> tuple[float, float, np.ndarray]:
         """(Lambda(p), d Lambda / dp, the right eigenvector h > 0 at the nodes, max h = 1)."""
@@ -437,20 +438,26 @@ class Operator:
         return h_of
 
     def root(self, start: float = 2.0) -> float:
-        """The positive root of log Lambda(p) = 0 (log Lambda is convex, 0 at p = 0 and decreasing there when
-        gamma < 0), by Newton from the right of the root after a doubling bracket."""
-        hi = start
-        while self.log_eigenvalue(hi) <= 0:
-            if hi >= ALPHA_MAX:
-                return math.inf
-            hi = min(2 * hi, ALPHA_MAX)
-        p = hi
-        for _ in range(60):
+        """The positive root of log Lambda(p) = 0 (inf above ALPHA_MAX). log Lambda is convex with log Lambda(0)
+        = 0 and slope gamma < 0 there, so it has one positive root: Newton, kept inside a bracket [lo, hi] with
+        log Lambda(lo) < 0 < log Lambda(hi) (bisection when a step leaves it); `start` is a first guess."""
+        lo, hi, p = 0.0, math.inf, min(max(start, 1e-3), ALPHA_MAX)
+        for _ in range(100):
             lam, slope, _ = self.eigen(p)
-            step = math.log(lam) / (slope / lam)
-            p -= step
-            if abs(step) < 1e-10 * max(1.0, p):
-                break
+            value = math.log(lam)
+            if value > 0:
+                hi = p
+            else:
+                lo = p
+                if p >= ALPHA_MAX:
+                    return math.inf
+            step = value / (slope / lam) if slope != 0 else math.inf
+            nxt = p - step
+            if not lo < nxt < (hi if math.isfinite(hi) else ALPHA_MAX * 1.0001):
+                nxt = 0.5 * (lo + hi) if math.isfinite(hi) else min(2 * p, ALPHA_MAX)
+            if abs(nxt - p) < 1e-10 * max(1.0, p):
+                return nxt
+            p = nxt
         return p
 
 
@@ -481,51 +488,54 @@ def _regula_falsi(f, lo: float, hi: float, f_lo: float, f_hi: float, rel_tol: fl
 
 
 @lru_cache(maxsize=256)
-def stability_edge(b: int, n: int, flt: FilterLaw, res: Resolution = Resolution()) -> float:
-    """eta_edge: where the top Lyapunov exponent of A crosses 0 (one sign change: gamma ~ -eta E[s z^2] / b... < 0
-    for small eta, > 0 for large). Accurate to ~1e-8 relative (regula falsi on a doubling bracket)."""
+def stability_edge(b: int, n: int, flt: FilterLaw, res: Resolution = Resolution(), guess: float | None = None) -> float:
+    """eta_edge: where the top Lyapunov exponent of A crosses 0 (it is about -eta E[s z^2] / ... < 0 for small eta
+    and > 0 for large eta, with one sign change). Regula falsi (Illinois) on a bracket grown from `guess` (default
+    b / n), to 1e-9 relative."""
 
     def gamma(eta):
         return lyapunov(eta, b, n, flt, res)
 
-    hi = 0.5 * b / max(1.0, n / 10)
-    g_hi = gamma(hi)
-    lo, g_lo = hi, g_hi
+    lo = hi = guess or b / n
+    g_lo = g_hi = gamma(hi)
     while g_hi < 0:
         lo, g_lo = hi, g_hi
-        hi *= 2
+        hi *= 1.5
         g_hi = gamma(hi)
     while g_lo >= 0:
         hi, g_hi = lo, g_lo
-        lo /= 2
+        lo /= 1.5
         g_lo = gamma(lo)
-    return _regula_falsi(gamma, lo, hi, g_lo, g_hi, 1e-8)
+    return _regula_falsi(gamma, lo, hi, g_lo, g_hi, 1e-9)
 
 
-def tail_index_with_error(eta: float, b: int, n: int, flt: FilterLaw) -> tuple[float, float]:
+def tail_index_with_error(eta: float, b: int, n: int, flt: FilterLaw, guess: float = 2.0) -> tuple[float, float]:
     """(alpha, its numerical error): alpha at the resolution that follows it, and the error as the change when
     every rule and the angle grid are refined (Resolution.finer); nan / inf as tail_index."""
-    alpha = tail_index(eta, b, n, flt)
+    alpha = tail_index(eta, b, n, flt, guess=guess)
     if not math.isfinite(alpha):
         return alpha, math.nan
-    finer = Operator(eta, b, n, flt, resolution_for(alpha).finer()).root(start=max(2.0, 0.9 * alpha))
+    finer = Operator(eta, b, n, flt, resolution_for(alpha).finer()).root(start=alpha)
     return alpha, abs(finer - alpha)
 
 
-def tail_index(eta: float, b: int, n: int, flt: FilterLaw, res: Resolution | None = None) -> float:
+def tail_index(eta: float, b: int, n: int, flt: FilterLaw, res: Resolution | None = None, guess: float = 2.0) -> float:
     """alpha: the positive root of Lambda(alpha) = 1 (nan at or beyond the edge, inf above ALPHA_MAX).
 
-    The resolution follows the bracket (resolution_for) unless one is given.
+    Unless a resolution is given, a first root at the base resolution chooses the rules that follow it
+    (resolution_for), on which the root is found again; "above ALPHA_MAX" is decided on the rules of ALPHA_MAX
+    (coarse rules miss the far tail of ||A v||^p and would call a large alpha infinite too early).
     """
     op = Operator(eta, b, n, flt, res or Resolution())
     if op.lyapunov() >= 0:
         return math.nan
+    first = op.root(start=guess)
     if res is not None:
-        return op.root()
-    p = op.root()
-    if not math.isfinite(p):
-        return p
-    fitted = resolution_for(p)
+        return first
+    fitted = resolution_for(min(first, ALPHA_MAX))
     if fitted == op.res:
-        return p
-    return Operator(eta, b, n, flt, fitted).root(start=max(2.0, p * 0.9))
+        return first
+    op = Operator(eta, b, n, flt, fitted)
+    if not math.isfinite(first) and op.log_eigenvalue(ALPHA_MAX) <= 0:
+        return math.inf
+    return op.root(start=first if math.isfinite(first) else ALPHA_MAX)
