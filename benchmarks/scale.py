@@ -64,6 +64,9 @@ def grid(cells: int, cells_per_job: int) -> dict:
             "experiments": {f"poisoning_{attack}": {**experiment, "attack": attack} for attack in ATTACKS},
         },
         "checks": {"z": 3, "epsilon": 0.05, "delta": 0.1, "fail_on_violation": False},
+        # every cell declares at least 2 minutes (relu_lib/paper_a/cost.py) and a shard the sum of its cells' (see
+        # relu_lib/shards.py shard_cost): a shard of ~750 of these 1-ms cells declares more than the default 24 h
+        "limits": {"max_runtime_min": 100_000},
     }
 
 

@@ -1,18 +1,22 @@
-"""How far apart must late iterates be to count as independent for a tail estimate? A measurement.
+"""How far apart must late iterates be to count as independent for a tail estimate? A measurement, for both of the
+tails study's algorithms (the justification of its thinning lag).
 
-    python benchmarks/tails_autocorrelation.py                # defaults below, about a minute on 2 cores
-    python benchmarks/tails_autocorrelation.py --seeds 1000 --steps 40000
+    python benchmarks/tails_autocorrelation.py            # the default cells and b = 1, a few minutes on one core
+    python benchmarks/tails_autocorrelation.py --quick    # the default cells only, shorter series
 
-Simulates Tron and SGD (the update rule of relu_lib.paper_a.update_rule, common random numbers) on x ~ N(0, I_10),
-w* a unit vector, labels poisoned by the zero-mean random_sign attack (beta = 0.5, theta = 1), from w_0 = w*,
-at the step sizes where the companion check of the Kesten prediction was made (b = 1: eta = 0.133; b = 4:
-eta = 0.455; about 0.7 of the stability edge) and at b = 1, eta = 0.7 of the edge. For each (algorithm, b) it prints
+The series are ||Delta_t|| of relu_lib.paper_a.tails.model (Algorithm 2 and S.G.D. in the two coordinates their
+law sees: the same law as the real update rule, at O(b) a step) on x ~ N(0, I_n), w* a unit vector, the attack
+(random_sign or the paper's alternating, beta = 0.5, theta = 1), after a burn-in of 8 time scales, at fractions of
+each algorithm's own edge. For each (attack, n, b, fraction, algorithm) it prints
 
-* the autocorrelation of log||Delta_t|| against the lag (averaged over seeds, after a burn-in), and the
-  first lag where it falls below THRESHOLD; the same for the tail indicator 1{||Delta_t|| > its 99.9 %
-  quantile}, since extremes of a Kesten recursion come in clusters;
-* the Hill estimate (KS choice of k, Gamma interval) and the moment estimate of alpha from the iterates
-  thinned at the larger of the two lags, next to the predicted Kesten index (relu_lib.paper_a.tails.theory).
+* time_scale = 1 / (eta m) + 1 / (alpha |gamma|) (relu_lib.paper_a.tails.prediction.time_scale: the body's mean
+  contraction time, m the smallest eigenvalue of E[gate x x^T] in the far field: 1/2 for S.G.D., P(s = 1) ~ 0.21
+  for Algorithm 2 under these attacks, plus the tail's relaxation time of a log-scale walk with drift gamma);
+* the first lag where the autocorrelation of log||Delta_t|| (per-chain centred, pooled) falls below 0.05 and 0.2,
+  in steps and in time scales, and the autocorrelation at the study's lag ceil(thin_factor time_scale) for
+  thin_factor = 2 (the default) and 3.
+Measured (2026-12, one core): the 0.05-lag is 2.0-4.6 time scales at n = 10 for both algorithms, b in {1, 4, 16},
+0.5-0.9 of the edge and both attacks, and 1-13 at n = 100 near the edge (docs/tails.md).
 """
 
 from __future__ import annotations
@@ -23,58 +27,30 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "1"  # small arrays: threads only add overhead on a shared machine
 
 import argparse  # noqa: E402
+import json  # noqa: E402
+import math  # noqa: E402
 import sys  # noqa: E402
-import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's relu_lib
 
-from relu_lib.paper_a.adversaries import make_adversary  # noqa: E402
-from relu_lib.paper_a.tails import estimators as tail_estimators  # noqa: E402
-from relu_lib.paper_a.tails import theory as tails  # noqa: E402
-from relu_lib.paper_a.update_rule import GATED, step  # noqa: E402
+from common import SEED, load  # noqa: E402
 
-D = 10
-# (b, eta): the reference check of the Kesten prediction (0.739 and 0.700 of the edge), and b = 1 at exactly
-# 0.7 of its edge (None: computed)
-POINTS = ((1, 0.133), (1, None), (4, 0.455))
-EDGE_FRACTION = 0.7
-ALGORITHMS = ("glm_tron", "sgd")
-# An autocorrelation below 0.05 explains under 0.25 % of the variance: thinned values are then
-# independent for any estimator whose error is of order 1/sqrt(n) with n a few thousand.
-THRESHOLD = 0.05
-MAX_LAG = 400
-CHUNK = 500
+from relu_lib.paper_a.tails import model, prediction  # noqa: E402
 
-
-def simulate(b: int, eta: float, seeds: int, steps: int, burn_in: int, rng: np.random.Generator) -> np.ndarray:
-    """||Delta_t|| after the burn-in, shape (algorithm, step, seed); both algorithms see the same data."""
-    w_star = np.zeros(D)
-    w_star[0] = 1.0
-    adversary = make_adversary("random_sign", 0.5, 1.0, w_star)
-    gated = np.array([GATED[a] for a in ALGORITHMS])
-    w = np.broadcast_to(w_star, (len(ALGORITHMS), seeds, D)).copy()
-    norms = np.empty((len(ALGORITHMS), steps, seeds))
-    for start in range(0, burn_in + steps, CHUNK):
-        x = rng.standard_normal((CHUNK, seeds, b, D))
-        y = np.maximum(x @ w_star, 0.0) + adversary.noise(rng, x)
-        for j in range(CHUNK):
-            step(w, gated, x[j], y[j], eta)
-            t = start + j - burn_in
-            if 0 <= t < steps:
-                norms[:, t] = np.linalg.norm(w - w_star, axis=-1)
-    return norms
+DEFAULT = [(a, 10, b, f) for a in ("alternating", "random_sign") for b in (4, 16) for f in (0.7, 0.9)]
+EXTRA = [(a, 10, 1, f) for a in ("alternating", "random_sign") for f in (0.7, 0.9)]
 
 
 def autocorrelation(series: np.ndarray, max_lag: int) -> np.ndarray:
-    """Autocorrelation at lags 0..max_lag of stationary series (step, seed), pooled over seeds (by FFT)."""
-    centred = series - series.mean()
-    n = centred.shape[0]
-    spectrum = np.fft.rfft(centred, 2 * n, axis=0)
-    acov = np.fft.irfft(spectrum * np.conj(spectrum), axis=0)[: max_lag + 1].sum(axis=1)
-    acov /= (n - np.arange(max_lag + 1)) * centred.shape[1]
+    """Autocorrelation at lags 0..max_lag of (chain, step) series, each chain centred on its own mean (by FFT)."""
+    centred = series - series.mean(axis=1, keepdims=True)
+    n = centred.shape[1]
+    spectrum = np.fft.rfft(centred, 2 * n, axis=1)
+    acov = np.fft.irfft(spectrum * np.conj(spectrum), axis=1)[:, : max_lag + 1].sum(axis=0)
+    acov /= (n - np.arange(max_lag + 1)) * centred.shape[0]
     return acov / acov[0]
 
 
@@ -83,54 +59,54 @@ def first_below(acf: np.ndarray, threshold: float) -> int:
     return int(below[0]) if below.size else -1
 
 
-def report(b: int, eta: float, norms: np.ndarray) -> None:
-    edge = tails.stability_edge(b, D)
-    predicted = tails.tail_index(eta, b, D)
-    print(f"\nb = {b}, eta = {eta} ({eta / edge:.3f} of the edge {edge:.4f}); predicted alpha = {predicted:.3f}")
-    lags = [1, 2, 5, 10, 20, 50, 100, 200, 400]
-    print("  acf of log||Delta_t|| at lags " + " ".join(f"{lag:>6}" for lag in lags))
-    for a, name in enumerate(ALGORITHMS):
-        logs = np.log(norms[a])
-        acf = autocorrelation(logs, MAX_LAG)
-        exceed = (norms[a] > np.quantile(norms[a], 0.999)).astype(float)
-        acf_tail = autocorrelation(exceed, MAX_LAG)
-        lag_log, lag_tail = first_below(acf, THRESHOLD), first_below(acf_tail, THRESHOLD)
-        print(f"  {name:>4}: " + " " * 24 + " ".join(f"{acf[lag]:6.3f}" for lag in lags))
-        print("        tail indicator 1{>q99.9}:" + " ".join(f"{acf_tail[lag]:6.3f}" for lag in lags))
-        thin = max(lag_log, lag_tail) if min(lag_log, lag_tail) > 0 else MAX_LAG
-        sample = norms[a, ::thin].ravel()
-        hill = tail_estimators.hill(sample)
-        moment = tail_estimators.moment_estimator(sample)
-        print(
-            f"        first lag with acf < {THRESHOLD}: log-norm {lag_log}, tail indicator {lag_tail} "
-            f"(-1: not within {MAX_LAG}); thinned every {thin}: n = {sample.size}"
-        )
-        print(
-            f"        Hill-KS alpha = {hill.alpha:.2f} [{hill.lower:.2f}, {hill.upper:.2f}] (k = {hill.k}); "
-            f"moment alpha = {moment.alpha:.2f} [{moment.lower:.2f}, {moment.upper:.2f}]; "
-            f"predicted {predicted:.2f}"
-        )
+def measure(attack: str, n: int, b: int, fraction: float, length: float, budget: float) -> list[dict]:
+    flt = prediction.alg2_filter(attack, 0.5, 1.0, 1.0)
+    out = []
+    for name in prediction.ALGORITHMS:
+        eta = fraction * prediction.edge(name, b, n, flt)
+        scale = prediction.time_scale(name, eta, b, n, flt)
+        steps = int(length * scale)
+        chains = max(50, int(budget / steps))
+        rng = np.random.default_rng([SEED, n, b, int(1000 * fraction), len(attack), len(name)])
+        series = model.trajectory(
+            rng, name, chains, steps, b=b, n=n, eta=eta, w_star_norm=1.0, beta=0.5, theta=1.0, attack=attack,
+            burn_in=int(8 * scale),
+        )  # fmt: skip
+        # a chain can sit at Delta = 0 exactly until its first attacked sample passes Algorithm 2's filter (b = 1,
+        # alternating: B = 0 otherwise); such transients say nothing about the stationary correlation
+        keep = np.all(series > 0, axis=1)
+        acf = autocorrelation(np.log(series[keep]), steps // 3)
+        rec = {
+            "attack": attack,
+            "n": n,
+            "b": b,
+            "fraction": fraction,
+            "algorithm": name,
+            "eta": round(eta, 5),
+            "time_scale": round(scale, 1),
+            "chains": int(keep.sum()),
+            "steps": steps,
+        }
+        for threshold in (0.05, 0.2):
+            lag = first_below(acf, threshold)
+            rec[f"lag_{threshold:g}"] = lag
+            rec[f"lag_{threshold:g}_in_time_scales"] = round(lag / scale, 2) if lag > 0 else None
+        for factor in (2, 3):
+            lag = math.ceil(factor * scale)
+            rec[f"acf_at_{factor}_time_scales"] = round(float(acf[lag]), 3) if lag < acf.size else None
+        out.append(rec)
+    return out
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=400)
-    parser.add_argument("--steps", type=int, default=20000, help="recorded steps after the burn-in")
-    parser.add_argument("--burn-in", type=int, default=2000)
-    parser.add_argument("--seed", type=int, default=20261116)
+    parser.add_argument("--quick", action="store_true", help="the default cells only, shorter series")
     args = parser.parse_args(argv)
-    print("command: python benchmarks/tails_autocorrelation.py " + " ".join(argv or sys.argv[1:]))
-    print(
-        f"d = {D}, random_sign attack beta = 0.5 theta = 1, seeds = {args.seeds}, steps = {args.steps} "
-        f"after burn-in {args.burn_in}, master seed {args.seed}"
-    )
-    for i, (b, eta) in enumerate(POINTS):
-        t0 = time.perf_counter()
-        eta = eta or round(EDGE_FRACTION * tails.stability_edge(b, D), 4)
-        rng = np.random.default_rng([args.seed, i])
-        norms = simulate(b, eta, args.seeds, args.steps, args.burn_in, rng)
-        report(b, eta, norms)
-        print(f"  ({time.perf_counter() - t0:.1f} s)")
+    print(json.dumps({"command": "python benchmarks/tails_autocorrelation.py " + " ".join(argv or sys.argv[1:])}))
+    length, budget = (60, 2e6) if args.quick else (150, 6e6)
+    for point in DEFAULT + ([] if args.quick else EXTRA):
+        for rec in measure(*point, length, budget):
+            print(json.dumps({**rec, "load": load()}))
 
 
 if __name__ == "__main__":

@@ -128,12 +128,11 @@ def paper_figure(number: int, experiment: str) -> Callable:
     fig_spec = paper.FIGURES[number]
 
     def plot(out, summaries, curves):
-        import matplotlib.pyplot as plt
-
-        from relu_lib.style import suptitle
+        from relu_lib.style import grid, suptitle
 
         summary = summaries[experiment]
-        fig, ax = plt.subplots(figsize=(6.4, 4.4))
+        fig, axes, _ = grid(1, 1, 6.4, 4.4)  # a journal column wide with `figures.width` single or double
+        ax = axes[0, 0]
         error_panel(ax, summary, curves.get(experiment), fig_spec.algorithm, number)
         title = (
             f"Figure {number}: {ALGORITHM_LABEL[fig_spec.algorithm]}, varying the "
@@ -153,20 +152,28 @@ def paper_figure(number: int, experiment: str) -> Callable:
 
 
 def _wrap(text: str, width: int = 120) -> str:
+    """`text` in lines of at most `width` characters; in print also no wider than the figure just created (a
+    footnote wider than the journal column would widen the saved figure)."""
     import textwrap
 
+    from relu_lib.style import for_print
+
+    if for_print():
+        import matplotlib.pyplot as plt
+        from matplotlib.font_manager import FontProperties
+
+        points = FontProperties(size="x-small").get_size_in_points()
+        width = min(width, int(plt.gcf().get_figwidth() * 72 / (0.55 * points)))
     return textwrap.fill(text, width)
 
 
 def similarity(out, summaries, curves):
     """Algorithm 2 / S.G.D. mean error ratio over t, for the beta and the theta sweeps (the paper's
     "striking similarity" of Figures 2 & 4 and 3 & 5, quantified)."""
-    import matplotlib.pyplot as plt
-
-    from relu_lib.style import suptitle
+    from relu_lib.style import grid, suptitle
 
     names = [e for e in ("attack_probability", "attack_magnitude") if e in summaries]
-    fig, axes = plt.subplots(1, len(names), figsize=(6.0 * len(names), 4.2), squeeze=False)
+    fig, axes, _ = grid(1, len(names), 6.0, 4.2)
     for ax, name in zip(axes[0], names, strict=True):
         summary = summaries[name]
         swept = swept_parameter(summary)
@@ -195,16 +202,14 @@ def similarity(out, summaries, curves):
 
 def milder(out, summaries, curves):
     """Beyond the paper: Algorithm 2 and S.G.D. on symmetric, skewed, non-centred and heavy-tailed laws."""
-    import matplotlib.pyplot as plt
-
-    from relu_lib.style import plain_log_ticks, suptitle
+    from relu_lib.style import grid, plain_log_ticks, suptitle
 
     summary = summaries["milder_conditions"]
     curve = curves.get("milder_conditions")
     laws = list(dict.fromkeys(summary["law"]))
     ncols = min(3, len(laws))
     nrows = math.ceil(len(laws) / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.3 * nrows), squeeze=False, sharex=True)
+    fig, axes, _ = grid(nrows, ncols, 4.2, 3.3, sharex=True)
     colours = {"alg2": "#0072B2", "sgd": "#D55E00"}
     for ax, law in zip(axes.flat, laws, strict=False):
         for algorithm in ("alg2", "sgd"):

@@ -5,7 +5,9 @@ Every rule is one step w <- w + (eta/b) sum_i D_i x_i of a residual D_i turned o
   sgd       D_i = 1{<w, x_i> > 0} (y_i - <w, x_i>)   the paper's S.G.D. (§3.1): square loss, ReLU'(z) = 1{z > 0}
   glm_tron  D_i = y_i - ReLU(<w, x_i>)               a mini-batch form of GLM-Tron (the paper's Algorithm 1, §2,
                                                      runs full batch with step 1): an extension, not the paper's
-                                                     experiment; kept for the heavy-tail study (figure A6)
+                                                     experiment; no study runs it (the heavy-tail study runs
+                                                     Algorithm 2 now), kept as the reference of the compiled
+                                                     kernel's gate GATE_NONE (relu_lib/paper_a/kernel.py)
 theta is Algorithm 2's filter level theta* (the attack's bound; 0 when realizable).
 Iterates have shape (A, R, d): A algorithms on the same mini-batches x (R, b, d) and labels y (R, b).
 """
@@ -16,8 +18,6 @@ import numpy as np
 
 ALGORITHMS = ("alg2", "sgd", "glm_tron")
 LABELS = {"alg2": "Algorithm 2", "sgd": "S.G.D.", "glm_tron": "mini-batch GLM-Tron (extension)"}
-# name -> whether the step is gated by the ReLU derivative at the current iterate (the heavy-tail study's map)
-GATED = {"glm_tron": False, "sgd": True}
 
 
 def residuals(algorithm: str, pred: np.ndarray, y: np.ndarray, theta: float) -> np.ndarray:
@@ -32,11 +32,7 @@ def residuals(algorithm: str, pred: np.ndarray, y: np.ndarray, theta: float) -> 
 
 
 def step(w: np.ndarray, algorithms, x: np.ndarray, y: np.ndarray, eta: float, theta: float = 0.0) -> None:
-    """One mini-batch step of every algorithm's iterate, in place.
-
-    `algorithms`: per row of w an algorithm name, or (the heavy-tail study) a boolean, True for S.G.D.'s gate.
-    """
-    names = [("sgd" if g else "glm_tron") if isinstance(g, (bool, np.bool_)) else g for g in algorithms]
+    """One mini-batch step of every algorithm's iterate, in place. `algorithms`: an algorithm name per row of w."""
     pred = np.matmul(x, w[..., None])[..., 0]  # (A, R, b)
-    coef = np.stack([residuals(name, pred[a], y, theta) for a, name in enumerate(names)])
+    coef = np.stack([residuals(name, pred[a], y, theta) for a, name in enumerate(algorithms)])
     w += (eta / x.shape[-2]) * np.matmul(coef[:, :, None, :], x)[:, :, 0, :]

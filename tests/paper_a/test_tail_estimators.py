@@ -102,3 +102,15 @@ def test_bad_k_is_a_user_error():
     for k in (te.K_MIN - 1, 100, 10.5):
         with pytest.raises(UserError, match="k = "):
             te.hill(x, k=k)
+
+
+def test_hill_at_is_hill_at_that_k():
+    """The partial-sort Hill at a fixed k equals the full-sort one (estimators.hill with k given)."""
+    rng = np.random.default_rng(17)
+    for _ in range(20):
+        n = int(rng.integers(50, 3000))
+        x = rng.pareto(rng.uniform(1, 8), n) + 0.01
+        k = int(rng.integers(te.K_MIN, n - 1))
+        assert te.hill_at(x, k) == pytest.approx(te.hill(x, k=k).alpha, rel=1e-12)
+    with pytest.raises(te.TailSampleError):
+        te.hill_at(np.ones(10), 10)

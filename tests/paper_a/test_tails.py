@@ -1,5 +1,5 @@
-"""The Kesten prediction of relu_lib.paper_a.tails.theory against a slower reference rule, Monte Carlo of the actual
-update rules, and the relations derived in docs/theory.md."""
+"""S.G.D.'s Kesten prediction (relu_lib.paper_a.tails.theory, its far-field map) against a slower reference rule,
+Monte Carlo of the map and of the real update rule, and the relations derived in docs/tails.md."""
 
 import math
 import time
@@ -194,9 +194,9 @@ def test_sampled_law_matches_the_map():
 
 
 @pytest.mark.parametrize("b", [1, 4])
-def test_tron_and_sgd_follow_the_map_far_from_w_star(b):
-    """With w = w* + L u, (w_next - w*) / L -> Phi(u) for GLM-Tron and SGD (the real step, poisoned labels): the
-    error is O(1/L), so it falls by about 100x when L grows 100x, and is tiny at L = 1e6."""
+def test_sgd_follows_the_map_far_from_w_star(b):
+    """With w = w* + L u, (w_next - w*) / L -> Phi(u) for S.G.D. (the real step, poisoned labels): the error is
+    O(1/L), so it falls by about 100x when L grows 100x, and is tiny at L = 1e6."""
     eta, d, runs = 0.3, 10, 2000
     rng = np.random.default_rng(14)
     w_star = _unit(rng, d)
@@ -206,10 +206,10 @@ def test_tron_and_sgd_follow_the_map_far_from_w_star(b):
     target = tails.homogeneous_map(u, x, eta)
     errors = []
     for scale in (1e2, 1e4, 1e6):
-        w = np.broadcast_to(w_star + scale * u, (2, runs, d)).copy()
-        step(w, np.array([False, True]), x, y, eta)  # run 0: GLM-Tron, run 1: SGD
+        w = np.broadcast_to(w_star + scale * u, (1, runs, d)).copy()
+        step(w, ["sgd"], x, y, eta)
         errors.append(np.abs((w - w_star) / scale - target).max(axis=(1, 2)))
-    errors = np.array(errors)  # (scale, algorithm)
+    errors = np.array(errors)  # (scale, 1)
     assert np.all(errors[1] < errors[0] / 30) and np.all(errors[2] < errors[1] / 30)
     assert np.all(errors[2] < 1e-4)
 

@@ -1,7 +1,8 @@
 """The default config's verdict table: one real run of config.yaml (several minutes on 2 cores; the one default
 run CI spends), then assertions on results/bounds/all_checks.parquet.
 
-Paper A: every family of relu_lib.paper_a.checks has rows in every experiment it applies to, and the counts per
+Paper A: every family of relu_lib.paper_a.checks (the exact moments, the any-law moments, the paper's figure
+values; Theorem 3.1's rows on the same cells besides) has rows in every experiment it applies to, and the counts per
 experiment, family and verdict are reported (printed, and attached to the test's report as a property). Which
 rows may be `violated` is not pinned here: a calibration test of the families' false-alarm rate replaces the
 old list of known false alarms. Paper A's rows are decided (no `inconclusive` row), and every inconclusive row
@@ -51,7 +52,7 @@ def test_every_paper_a_family_has_rows_and_its_counts_are_reported(default_table
     report = "\n".join(f"{e} | {c} | {v}: {n}" for (e, c, v), n in counts.items())
     print(f"\npaper A verdict counts of the default run ({len(rows)} rows):\n{report}")
     record_property("paper_a_verdict_counts", report)
-    assert set(rows["check"]) == set(FAMILIES), sorted(set(rows["check"]) ^ set(FAMILIES))
+    assert set(FAMILIES) <= set(rows["check"]), sorted(set(FAMILIES) - set(rows["check"]))
     assert set(rows["verdict"]) <= set(VERDICTS) and set(rows["experiment"]) == set(EXPERIMENTS_A)
     for experiment in EXPERIMENTS_A:
         present = set(rows.loc[rows["experiment"] == experiment, "check"])

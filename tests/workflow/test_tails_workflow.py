@@ -1,5 +1,5 @@
-"""The tails experiment (figure A6) through real Snakemake: a tiny tails-only config produces the cells, the
-summary, both verdict families in the bound table, and figure A6; the default config plans its jobs."""
+"""The tails study through real Snakemake: a tiny tails-only config produces the cells, the summary, the derived
+table, every verdict family in the bound table, and figures A6 and A6_conjecture; the default config plans its jobs."""
 
 import shutil
 
@@ -8,7 +8,13 @@ import yaml
 from conftest import REPO, snakemake
 
 from relu_lib.io import read_metadata
-from relu_lib.paper_a.tails.checks import FAMILY, PAIR_FAMILY
+from relu_lib.paper_a.tails.checks import (
+    CONJECTURE_FAMILY,
+    CONJECTURE_GROWTH_FAMILY,
+    FAMILY,
+    GROWTH_FAMILY,
+    PAIR_FAMILY,
+)
 from relu_lib.verdicts import VERDICTS
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -22,16 +28,19 @@ TINY = {
         "experiments": {
             "tails": {
                 "laws": ["gauss"],
-                "batch_sizes": [1, 2],
+                "adversary": ["random_sign", "alternating"],
+                "batch_sizes": [2],
                 "edge_fractions": [0.7, 0.9],
-                "adversary": "random_sign",
                 "beta": 0.5,
                 "theta": 1.0,
-                "seeds": 60,
-                "samples": 2,
-                "thin_factor": 6,
+                "seeds": 40,
+                "samples": 4,
+                "thin_factor": 1,
                 "burn_in_lags": 2,
                 "bootstrap": 20,
+                "tail_fraction": 0.1,
+                "growth_draws": 2000,
+                "conjecture_fractions": [0.7, 0.9],
             }
         },
     },
@@ -43,28 +52,30 @@ def test_tiny_tails_config_produces_a6_and_the_verdict_rows(tmp_path):
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(TINY))
     result = snakemake(tmp_path, "--cores", "2")
     assert result.returncode == 0, result.stderr[-3000:]
-    for ext in ("pdf", "png"):
-        assert (tmp_path / f"figures/A6_tail_index.{ext}").stat().st_size > 1000
-    assert (tmp_path / "figures/A6_tail_index.png").read_bytes()[:8] == PNG_MAGIC
+    for stem in ("A6_tail_index", "A6_conjecture"):
+        for ext in ("pdf", "png"):
+            assert (tmp_path / f"figures/{stem}.{ext}").stat().st_size > 1000
+        assert (tmp_path / f"figures/{stem}.png").read_bytes()[:8] == PNG_MAGIC
     cells = sorted(
         p.relative_to(tmp_path / "results/tails").parent.as_posix()
         for p in (tmp_path / "results/tails").rglob("norms.parquet")
     )
-    assert cells == [
-        "law=gauss/b=1/frac=0.7",
-        "law=gauss/b=1/frac=0.9",
-        "law=gauss/b=2/frac=0.7",
-        "law=gauss/b=2/frac=0.9",
-    ]
-    meta = read_metadata(tmp_path / "results/tails/law=gauss/b=1/frac=0.9/norms.parquet")
-    assert meta["thin"] >= 1 and meta["burn_in"] == 2 * meta["thin"] and meta["provenance"]["config_hash"]
+    assert cells == [f"law=gauss/attack={a}/b=2/frac={f}" for a in ("alternating", "random_sign") for f in (0.7, 0.9)]
+    meta = read_metadata(tmp_path / "results/tails/law=gauss/attack=random_sign/b=2/frac=0.9/norms.parquet")
+    plan = meta["cell"]["algorithms"]["alg2"]
+    assert plan["thin"] >= 1 and plan["burn_in"] == 2 * plan["thin"] and meta["provenance"]["config_hash"]
+    assert set(meta["cpu_seconds"]) == {"measured", "model"}
     summary = pd.read_parquet(tmp_path / "results/summary/tails.parquet")
-    assert len(summary) == 8 and set(summary["algorithm"]) == {"glm_tron", "sgd"}
+    assert len(summary) == 8 and set(summary["algorithm"]) == {"alg2", "sgd"}
+    conjecture = pd.read_parquet(tmp_path / "results/summary/tails_conjecture.parquet")
+    assert len(conjecture) == 4 and read_metadata(tmp_path / "results/summary/tails_conjecture.parquet")["source"]
     rows = pd.read_parquet(tmp_path / "results/bounds/all_checks.parquet")
     tails = rows[rows["experiment"] == "tails"]
-    assert (tails["check"] == FAMILY).sum() == 8 and (tails["check"] == PAIR_FAMILY).sum() == 4
+    counts = tails["check"].value_counts()
+    assert counts[FAMILY] == 8 and counts[GROWTH_FAMILY] == 8 and counts[PAIR_FAMILY] == 4
+    assert counts[CONJECTURE_FAMILY] == 4 and counts[CONJECTURE_GROWTH_FAMILY] == 4
     assert set(tails["verdict"].astype(str)) <= set(VERDICTS)
-    assert (tails["reason"].str.len() > 0).all()
+    assert (tails["reason"].str.len() > 0).all() and (tails["source"] == "derived").all()
     assert "A6 tail index" in (tmp_path / "figures/bound_checks.md").read_text()
     again = snakemake(tmp_path, "--cores", "2", "--dry-run")
     assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr
@@ -73,7 +84,14 @@ def test_tiny_tails_config_produces_a6_and_the_verdict_rows(tmp_path):
 def test_default_config_plans_the_tails_jobs(tmp_path):
     shutil.copy(REPO / "config.yaml", tmp_path / "config.yaml")
     result = snakemake(
-        tmp_path, "--dry-run", "--cores", "2", "figures/A6_tail_index.png", "results/bounds/tails.parquet"
+        tmp_path,
+        "--dry-run",
+        "--cores",
+        "2",
+        "figures/A6_tail_index.png",
+        "figures/A6_conjecture.png",
+        "results/bounds/tails.parquet",
     )
     assert result.returncode == 0, result.stderr
-    assert "tails_train" in result.stdout and "figure_a6" in result.stdout
+    for rule in ("tails_train", "tails_conjecture", "tails_summarize", "figure_a6", "figure_a6_conjecture"):
+        assert rule in result.stdout, rule

@@ -12,6 +12,10 @@
   the model's; the reason gives the asymptotic difference (derived) and the sample that would resolve it.
 * "A6 conjecture alpha_Alg2 = alpha_SGD" (per point of the derived table): the two asymptotic indices' difference
   against 0 within z numerical errors: "violated" is the conjecture failing there (computed, not measured).
+* "A6 conjecture through the update rule" (per cell): Algorithm 2's growth factor E[||A v||^p h_p(t') / h_p(t)] at
+  p = alpha_SGD, Monte Carlo through update_rule.step, against its prediction Lambda_Alg2(alpha_SGD); were the
+  indices equal it would be 1, so the reason says whether the real update rule excludes 1 (the conjecture) at
+  z standard errors: the measured counterpart of the derived table.
 * not_applicable: non-finite iterates (the run left the stable range), or no finite prediction.
 """
 
@@ -20,13 +24,14 @@ from __future__ import annotations
 import math
 
 from relu_lib.paper_a.tails.summary import K_DECIDE, SUMMARY_COLUMNS
-from relu_lib.verdicts import CheckRow, not_applicable, row
+from relu_lib.verdicts import CheckRow, judge, not_applicable, row
 
 FAMILY = "A6 tail index"
 GROWTH_FAMILY = "A6 growth factor"
 PAIR_FAMILY = "A6 Algorithm 2 vs S.G.D. tail index"
 CONJECTURE_FAMILY = "A6 conjecture alpha_Alg2 = alpha_SGD"
-FAMILIES = (FAMILY, GROWTH_FAMILY, PAIR_FAMILY, CONJECTURE_FAMILY)
+CONJECTURE_GROWTH_FAMILY = "A6 conjecture through the update rule"
+FAMILIES = (FAMILY, GROWTH_FAMILY, PAIR_FAMILY, CONJECTURE_FAMILY, CONJECTURE_GROWTH_FAMILY)
 LABELS = {"alg2": "Algorithm 2", "sgd": "S.G.D."}
 POWER_FRACTION = 0.5  # a test has power when z se < this fraction of the predicted index
 STATEMENT = "the authors' note (arXiv 2204.12554): heavy tails of Algorithm 2 and S.G.D.; index derived here"
@@ -41,6 +46,23 @@ def _fields(rec: dict, run: str = "") -> dict:
         "source": "derived",
         "statement": STATEMENT,
     }
+
+
+def _equal(observed: float, se: float, reference: float, scale: float, z: float, replicates: float, **fields):
+    """A row for observed = reference within z se. The test's power is decided by the caller against the index
+    (`scale`), so the reference's own size never makes it inconclusive (judge would when z se > |reference|, which
+    a difference of indices near 0 always is); the margin is relative to `scale`."""
+    verdict, _ = judge("equal", observed - reference, se, 0.0, z)
+    return CheckRow(
+        predicted=reference,
+        observed=observed,
+        observed_se=se,
+        verdict=verdict,
+        margin=(z * se - abs(observed - reference)) / scale,
+        replicates=replicates,
+        ratio=observed / reference if reference else math.nan,
+        **fields,
+    )
 
 
 def _decide_small_k(rec: dict) -> tuple[str, float]:
@@ -64,8 +86,8 @@ def _estimates(rec: dict) -> str:
     return (
         f"Hill {rec['hill']:.2f} +- {rec['hill_se']:.2f} at k = {rec['k']} of n = {rec['n']} "
         f"(k/n = {rec['tail_fraction']:g}); under the model at the same n and k {rec['model_hill']:.2f} +- "
-        f"{rec['model_se']:.2f} ({rec['model_groups']} model samples of this size, spread {rec['model_group_sd']:.2f} "
-        f"vs the bootstrap's {rec['hill_se']:.2f}); asymptotic alpha = {rec['predicted']:.3f} "
+        f"{rec['model_se']:.2f} (mean of {rec['model_groups']} model samples of this size; their bootstrap error "
+        f"{rec['model_boot_se']:.2f}, pooled sigma {rec['pooled_se']:.2f}); asymptotic alpha = {rec['predicted']:.3f} "
         f"(+- {rec['predicted_error']:.1e} numerical, derived): pre-asymptotic {rec['pre_asymptotic']:+.2f} +- "
         f"{rec['model_se']:.2f}; the model deeper (k = {rec['model_deep_k']} of {rec['model_groups'] * rec['n']}) "
         f"reads {rec['model_deep']:.2f}; diagnostics: KS-Hill {rec['hill_ks']:.2f} (k = {rec['k_ks']}, k/n = "
@@ -89,9 +111,15 @@ def index_row(rec: dict, z: float) -> CheckRow:
             **fields,
         )
     if not math.isfinite(pred):
-        what = "beyond the stability edge" if math.isnan(pred) else "alpha above 64 (no simulation here resolves it)"
+        what = (
+            "beyond the stability edge"
+            if math.isnan(pred)
+            else "alpha above transfer.ALPHA_MAX = 40 (no simulation here resolves it)"
+        )
         return not_applicable(f"no finite prediction: {what}", predicted=pred, **fields)
-    se = math.hypot(rec["hill_se"], rec["model_se"])
+    # sigma pooled over the measured sample and the model's (one law under the prediction), for the difference of
+    # one sample and the mean of model_groups samples
+    se = rec["pooled_se"] * math.sqrt(1 + 1 / rec["model_groups"]) if rec["model_groups"] else math.nan
     if rec["k"] < K_DECIDE:
         text, seeds = _decide_small_k(rec)
         return CheckRow(
@@ -105,8 +133,8 @@ def index_row(rec: dict, z: float) -> CheckRow:
             f"{_seeds_for(rec, se, POWER_FRACTION * pred, z):.0f} seeds; " + _estimates(rec),
             replicates=rec["seeds"], seeds_needed=_seeds_for(rec, se, POWER_FRACTION * pred, z), **fields,
         )  # fmt: skip
-    out = row("equal", rec["hill"], se, rec["model_hill"], z=z, replicates=rec["seeds"], **fields)
-    head = f"|Hill - model's Hill| vs {z:g} se (measured bootstrap and model's mean combined); "
+    out = _equal(rec["hill"], se, rec["model_hill"], pred, z, rec["seeds"], **fields)
+    head = f"|Hill - model's Hill| vs {z:g} sigma sqrt(1 + 1/groups); "
     if out.verdict == "violated":
         head = "the measured tail contradicts the model, whose tail index is the prediction; " + head
     out.reason = head + _estimates(rec)
@@ -138,7 +166,9 @@ def growth_row(rec: dict, z: float) -> CheckRow:
     )
     out.reason = (
         f"{rec['growth']:.4f} +- {rec['growth_se']:.4f} over {rec['growth_draws']} uniform directions and "
-        f"mini-batches at alpha = {rec['predicted']:.3f}: {what}; with d log Lambda / d alpha = "
+        f"mini-batches at alpha = {rec['predicted']:.3f} (the error from the law's second moment at 2 alpha; the "
+        f"sample's own reads {rec['growth_sample_se']:.4f}, too small where rare large factors carry the moment): "
+        f"{what}; with d log Lambda / d alpha = "
         f"{rec['growth_slope']:.3g} this pins alpha to +- {pin:.2g} ({z:g} se)"
     )
     return out
@@ -178,7 +208,7 @@ def pair_row(a: dict, s: dict, z: float) -> CheckRow:
             f"{need:.0f} seeds; " + text,
             replicates=a["seeds"], seeds_needed=need, **fields,
         )  # fmt: skip
-    out = row("equal", a["pair_difference"], se, a["model_pair_difference"], z=z, replicates=a["seeds"], **fields)
+    out = _equal(a["pair_difference"], se, a["model_pair_difference"], 2 * scale, z, a["seeds"], **fields)
     out.reason = text
     return out
 
@@ -197,7 +227,7 @@ def conjecture_row(rec: dict, z: float, experiment: str) -> CheckRow:
     }
     if not math.isfinite(rec["difference"]):
         return not_applicable(
-            f"alpha_Alg2 = {rec['alpha_alg2']:.3g}, alpha_SGD = {rec['alpha_sgd']:.3g}: not both finite (above 64 "
+            f"alpha_Alg2 = {rec['alpha_alg2']:.3g}, alpha_SGD = {rec['alpha_sgd']:.3g}: not both finite (above the cap "
             "or beyond the edge)",
             predicted=0.0,
             **fields,
@@ -213,6 +243,27 @@ def conjecture_row(rec: dict, z: float, experiment: str) -> CheckRow:
     return out
 
 
+def conjecture_growth_row(a: dict, s: dict, z: float) -> CheckRow:
+    """The "A6 conjecture through the update rule" row of one cell (module docstring)."""
+    fields = {
+        "check": CONJECTURE_GROWTH_FAMILY,
+        "quantity": "Algorithm 2's E[||A v||^p h_p(t')/h_p(t)] at p = alpha_SGD (1 if the indices were equal)",
+        **_fields(a, LABELS["alg2"]),
+    }
+    if not math.isfinite(a["conjecture_growth"]):
+        return not_applicable("no finite pair of indices", predicted=1.0, **fields)
+    mc, se, lam = a["conjecture_growth"], a["conjecture_growth_se"], a["conjecture_lambda"]
+    out = row("equal", mc, se, lam, z=z, replicates=a["growth_draws"], **fields)
+    apart = abs(mc - 1.0) / se
+    out.reason = (
+        f"{mc:.4f} +- {se:.4f} (the law's error, {a['growth_draws']} draws through update_rule.step) at "
+        f"p = alpha_SGD = {s['predicted']:.3f} (alpha_Alg2 = {a['predicted']:.3f}); predicted Lambda_Alg2(p) = "
+        f"{lam:.4f}; the conjecture would make it 1, which is {apart:.1f} se away: "
+        + (f"the real update rule excludes it at {z:g} se" if apart > z else f"not excluded at {z:g} se")
+    )
+    return out
+
+
 def verdict_rows(records: list[dict], conjecture: list[dict], z: float, experiment: str = "tails") -> list[CheckRow]:
     """Every family's rows for the summary records (one per cell and algorithm) and the derived table."""
     rows = [index_row(rec, z) for rec in records] + [growth_row(rec, z) for rec in records]
@@ -222,6 +273,7 @@ def verdict_rows(records: list[dict], conjecture: list[dict], z: float, experime
     for algos in by_cell.values():
         if "alg2" in algos and "sgd" in algos:
             rows.append(pair_row(algos["alg2"], algos["sgd"], z))
+            rows.append(conjecture_growth_row(algos["alg2"], algos["sgd"], z))
     rows += [conjecture_row(rec, z, experiment) for rec in conjecture]
     return rows
 

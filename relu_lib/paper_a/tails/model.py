@@ -17,8 +17,9 @@ k comes from simulating it (relu_lib.paper_a.tails.summary), and the autocorrela
 lag (benchmarks/tails_autocorrelation.py) from long runs of it. It is an independent implementation of the same
 laws as relu_lib.paper_a.projected (the experiment's sampler): tests compare the two in distribution.
 
-Draws per step, per sample i in order: z_i, h_i (standard_normal), then for an attacked cell alpha's uniform
-(random), then for random_sign the sign (integers(0, 2)); then one standard_gamma((n - 2)/2) for X / 2.
+Draws per step, per sample i in order: z_i, h_i (standard_normal), then for an attacked cell one uniform U_i
+(random): attacked iff U_i < beta, and for random_sign xi_i = -theta iff U_i < beta / 2 (given U_i < beta that is a
+fair sign, independent of everything else); then one standard_gamma((n - 2)/2) for X / 2.
 """
 
 from __future__ import annotations
@@ -53,12 +54,14 @@ def _chains(rng, gate, b, n, eta, norm_star, beta, theta, attack, burn_in, thin,
                 h = rng.standard_normal()
                 noise = 0.0
                 if attack != SILENT:
-                    hit = rng.random() < beta
-                    if attack == RANDOM_SIGN:
-                        xi = theta if rng.integers(0, 2) == 1 else -theta
-                    else:
-                        xi = -theta if i % 2 == 0 else theta
-                    noise = xi if hit else 0.0
+                    # one uniform decides both: attacked when below beta, and for random_sign its half decides
+                    # the sign (the same law as an independent fair sign)
+                    v = rng.random()
+                    if v < beta:
+                        if attack == RANDOM_SIGN:
+                            noise = -theta if v < 0.5 * beta else theta
+                        else:
+                            noise = -theta if i % 2 == 0 else theta
                 if gate == GATE_FILTER:
                     keep = norm_star * (z if z > 0.0 else 0.0) + noise > theta
                 else:

@@ -43,18 +43,8 @@ def edge(algorithm: str, b: int, n: int, flt) -> float:
 def index(algorithm: str, eta: float, b: int, n: int, flt) -> float:
     """Kesten tail index alpha at effective step eta (nan at or beyond the edge, inf beyond each module's cap)."""
     if algorithm == "alg2":
-        return transfer.tail_index(eta, b, n, flt, guess=_guess(eta, b, n, flt))
+        return transfer.tail_index(eta, b, n, flt)
     return float(theory.tail_index(eta, b, n))
-
-
-def _guess(eta: float, b: int, n: int, flt) -> float:
-    """A first guess for Algorithm 2's root: S.G.D.'s index at the same fraction of its own edge (cheap; the two
-    are within some 20 % of each other in the range of interest, docs/tails.md)."""
-    fraction = eta / transfer.stability_edge(b, n, flt, guess=theory.stability_edge(b, n))
-    if fraction >= 1:
-        return 2.0
-    sgd = float(theory.tail_index(fraction * theory.stability_edge(b, n), b, n))
-    return min(sgd, transfer.ALPHA_MAX) if math.isfinite(sgd) else transfer.ALPHA_MAX
 
 
 @lru_cache(maxsize=4096)
@@ -62,7 +52,7 @@ def index_with_error(algorithm: str, eta: float, b: int, n: int, flt) -> tuple[f
     """(alpha, numerical error): the change of alpha under refined rules (Algorithm 2: every rule and the angle
     grid, transfer.Resolution.finer; S.G.D.: 24 more nodes per Gauss rule)."""
     if algorithm == "alg2":
-        return transfer.tail_index_with_error(eta, b, n, flt, guess=_guess(eta, b, n, flt))
+        return transfer.tail_index_with_error(eta, b, n, flt)
     alpha = float(theory.tail_index(eta, b, n))
     if not math.isfinite(alpha):
         return alpha, math.nan
@@ -104,12 +94,15 @@ def time_scale(algorithm: str, eta: float, b: int, n: int, flt) -> float:
     return 1.0 / (eta * contraction(algorithm, flt)) + tail
 
 
-def curve(algorithm: str, fractions, b: int, n: int, flt) -> np.ndarray:
-    """alpha at the given fractions of the algorithm's own edge (linear: of linear regression's edge)."""
+def curve(algorithm: str, fractions, b: int, n: int, flt, coarse: bool = False) -> np.ndarray:
+    """alpha at the given fractions of the algorithm's own edge (linear: of linear regression's edge). `coarse`:
+    Algorithm 2 on the planning rules (about 1e-4 in alpha, 3 times faster: for drawing a curve)."""
     if algorithm == "linear":
         top = theory.stability_edge(b, n, "linear")
         return np.array([linear_index(f * top, b, n) for f in fractions])
     top = edge(algorithm, b, n, flt)
+    if algorithm == "alg2" and coarse:
+        return np.array([transfer.tail_index(f * top, b, n, flt, res=PLANNING) for f in fractions])
     return np.array([index(algorithm, f * top, b, n, flt) for f in fractions])
 
 
@@ -128,3 +121,33 @@ def log_slope(algorithm: str, eta: float, b: int, n: int, flt, alpha: float) -> 
 def eigenfunction(eta: float, b: int, n: int, flt, alpha: float):
     """Algorithm 2's leading eigenfunction h(t) of T_alpha (max 1) at the resolution that follows alpha."""
     return transfer.Operator(eta, b, n, flt, transfer.resolution_for(alpha)).eigenfunction(alpha)
+
+
+def growth_variance(algorithm: str, eta: float, b: int, n: int, flt, p: float) -> float:
+    """Var of one draw of the growth-factor row at moment p (the predicted alpha, or another index), from the law
+    (not from the sample): the sample variance of ||A v||^p misses the rare large factors that carry
+    E||A v||^(2p) and reads up to twice too small at p ~ 8 (measured), so the row's standard error is
+    sqrt(this / draws).
+
+    S.G.D.: E||Phi||^(2p) - (E||Phi||^p)^2. Algorithm 2: E[||A v||^(2p) h_p(t')^2 / h_p(t)^2] - Lambda(p)^2 for v
+    uniform on the sphere (t = <u, v>^2 ~ Beta(1/2, (n-1)/2)), h_p the eigenfunction at p, from the operator's
+    points at 2p."""
+    if algorithm == "sgd":
+        return math.exp(theory.log_moment(2 * p, eta, b, n)) - math.exp(2 * theory.log_moment(p, eta, b, n))
+    op = transfer.Operator(eta, b, n, flt, transfer.resolution_for(p))
+    lam, _, h = op.eigen(p)
+    wide = transfer.Operator(eta, b, n, flt, transfer.resolution_for(2 * p))
+    mat, _ = wide.matrices(2 * p)
+    ratio = (mat @ (h * h)) / (h * h)  # E[||A v||^(2p) h(t')^2 | t] / h(t)^2 at the nodes
+    # t = s^2 with s = |<u, v>|: density ~ (1 - s^2)^((n - 3)/2) on [0, 1], smooth: Gauss-Legendre in s
+    x, w = np.polynomial.legendre.leggauss(64)
+    s_nodes = (x + 1) / 2
+    dens = w * (1 - s_nodes**2) ** ((n - 3) / 2)
+    values = op.interpolate(ratio, s_nodes**2)
+    return float((dens @ values) / dens.sum() - lam * lam)
+
+
+def eigenvalue(eta: float, b: int, n: int, flt, p: float) -> float:
+    """Algorithm 2's Lambda(p) (at the rules that follow p): at p = alpha_SGD it says what the conjecture
+    alpha_Alg2 = alpha_SGD would make 1."""
+    return transfer.Operator(eta, b, n, flt, transfer.resolution_for(p)).eigen(p)[0]

@@ -1,5 +1,5 @@
-"""The heavy-tail study (the authors' note on heavy tails; figure A6): the mini-batch GLM-Tron, an extension of
-the paper's Algorithm 1, and S.G.D. at fractions of their stability edge."""
+"""The heavy-tail study (the authors' note on heavy tails, arXiv 2204.12554): Algorithm 2, paper A's algorithm, and
+S.G.D. at fractions of their own stability edges, against the Kesten indices derived here (docs/tails.md)."""
 
 from relu_lib.study import Figure, Study
 
@@ -10,8 +10,11 @@ STUDY = Study(
     cost="relu_lib.paper_a.tails.cost",
     trainer="relu_lib.paper_a.tails.trainer",
     cell_file="results/tails/{cell}/norms.parquet",
-    tables=("results/summary/{experiment}.parquet",),
+    tables=("results/summary/{experiment}.parquet", "results/summary/{experiment}_conjecture.parquet"),
     figure_folder="",
-    figures=(Figure("A6", "A6_tail_index", ("tails",), "A6 tail index"),),
+    figures=(
+        Figure("A6", "A6_tail_index", ("tails",), "A6 tail index"),
+        Figure("A6_conjecture", "A6_conjecture", ("tails",), "A6 conjecture: tail indices of Algorithm 2 and S.G.D."),
+    ),
     shardable=False,
 )

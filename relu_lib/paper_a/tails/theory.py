@@ -1,14 +1,16 @@
-"""Kesten prediction for the heavy tail of the late iterates of GLM-Tron and SGD (Gaussian inputs).
+"""S.G.D.'s Kesten prediction for the heavy tail of its late iterates (Gaussian inputs; derived, docs/tails.md).
 
-Far from w* (||Delta|| large, zero-mean attack) both updates follow the random, positively homogeneous
-map Phi(Delta) = Delta - (eta/b) sum_i ReLU(<Delta, x_i>) x_i. For x ~ N(0, I_d) and every unit u,
+Far from w* (||Delta|| large) S.G.D.'s step follows the random, positively homogeneous map
+Phi(Delta) = Delta - (eta/b) sum_i ReLU(<Delta, x_i>) x_i (its gate 1{<w, x_i> > 0} and residual then see Delta only;
+the labels and w* add a bounded part). For x ~ N(0, I_d) and every unit u,
 
     ||Phi(u)||^2 = (1 - a S)^2 + a^2 S C,    a = eta / b,
 
 with S ~ chi^2_K, K ~ Binomial(b, 1/2) (S = 0 when K = 0) and C ~ chi^2_{d-1} independent. For linear
 regression (every sample active) S ~ chi^2_b. The stationary law of ||Delta|| then has a power-law tail
 P(||Delta|| > r) ~ const * r^(-alpha) with alpha solving E||Phi(u)||^alpha = 1 (Kesten-Goldie), as long as
-E log||Phi(u)|| < 0. The derivation is in docs/theory.md.
+E log||Phi(u)|| < 0. Algorithm 2's recursion is affine instead, with a law that depends on the direction: its index
+is relu_lib.paper_a.tails.transfer's; this module's linear model is the isotropic case both share.
 
 Every expectation here is a deterministic product Gauss rule, not Monte Carlo: exact binomial weights
 over K, a Gauss rule for the Gamma(K/2) law of S/2 and one for the Gamma((d-1)/2) law of C/2. Integer

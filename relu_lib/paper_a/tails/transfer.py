@@ -1,7 +1,7 @@
 """Kesten index of Algorithm 2 (Gaussian inputs): the leading eigenvalue of a transfer operator on one angle.
 
 Derived here (docs/tails.md), not taken from the authors' note. Algorithm 2's filter s_i = 1{y_i > theta} sees the
-label only, so with Delta = w - w* its step is affine with i.i.d. coefficients (MATH.md A.6):
+label only, so with Delta = w - w* its step is affine with i.i.d. coefficients (docs/theory.md, exact moments):
 
     Delta_{t+1} = A_t Delta_t + B_t,   A = I - a sum_i s_i x_i x_i^T,   a = eta / b.
 
@@ -56,11 +56,14 @@ from relu_lib.paper_a.tails.theory import _gamma_rule
 
 SILENT, RANDOM_SIGN, ALTERNATING = "silent", "random_sign", "alternating"
 ATTACKS = (SILENT, RANDOM_SIGN, ALTERNATING)
-FINE = 1 << 12  # grid of the tabulated Lagrange basis in t': its linear interpolation moves alpha by ~1e-9 (1 << 15: same)
+FINE = (
+    1 << 12
+)  # grid of the tabulated Lagrange basis in t': its linear interpolation moves alpha by ~1e-9 (1 << 15: same)
 MIN_N = 5  # C ~ chi^2_{n-2} must have a density vanishing at 0 for the rule to converge fast (as theory.MIN_D)
-# beyond this, alpha is reported as inf: no simulation of this project can tell such a tail from a light one, and the
-# rules it would need (resolution_for) grow as alpha^4
-ALPHA_MAX = 64.0
+# beyond this, alpha is reported as inf: no simulation of this project can tell such a tail from a light one (at
+# alpha = 40 a tail estimate needs k / n ~ 1e-6 to leave the body), and the rules it would need (resolution_for) grow
+# like alpha^4 (deciding "above 40" costs ~3 s at b = 4)
+ALPHA_MAX = 40.0
 MIN_WEIGHT = 1e-15  # a number K of active samples with a smaller probability is left out (its share of Lambda is
 # below that even at alpha = ALPHA_MAX for the step sizes below the edge: checked by the finer resolution)
 
@@ -285,16 +288,19 @@ class Resolution:
     c: int = 8
 
     def finer(self) -> Resolution:
-        """The resolution of the error estimate: the angle grid and every rule refined."""
-        return Resolution(self.angles + 4, self.s1 + 4, self.h + 4, self.rho + 4, self.c + 4)
+        """The resolution of the error estimate: the angle grid and every rule refined, most those of H and C (the
+        corner H = 1/a, C = 0 carries the error: measured, docs/tails.md)."""
+        return Resolution(self.angles + 2, self.s1 + 2, self.h + 4, self.rho + 2, self.c + 4)
 
 
 def resolution_for(p: float) -> Resolution:
     """A resolution whose rules follow moment p. ||A v||^p grows like H^p (H ~ chi^2_K, the part of the inputs
     orthogonal to u, which dominates the tilted law of the large factors), and more slowly in S1, rho and C; the
-    base rules give ~1e-6 in alpha up to p = 10 (measured against finer rules, docs/tails.md)."""
-    extra = max(0, math.ceil((p - 10) / 2))
+    base rules give ~1e-5 in alpha for 1 <= p <= 10 (measured against finer rules, docs/tails.md)."""
     base = Resolution()
+    if p < 1:  # near the edge: ||A v||^p ~ log ||A v|| feels the corner H = 1/a, C = 0 (error 4e-4 at alpha = 0.25)
+        return Resolution(base.angles, base.s1, base.h + 4, base.rho, base.c + 4)
+    extra = max(0, math.ceil((p - 10) / 2))
     return Resolution(base.angles, base.s1 + extra // 3, base.h + extra, base.rho + extra // 3, base.c + extra // 3)
 
 
@@ -422,6 +428,21 @@ class Operator:
         lam, slope, _ = self.eigen(0.0)
         return slope / lam
 
+    def interpolate(self, values: np.ndarray, t) -> np.ndarray:
+        """The interpolating polynomial of `values` at the angle nodes, evaluated at t (barycentric formula)."""
+        t = np.atleast_1d(np.asarray(t, dtype=float))
+        lam = (-1.0) ** np.arange(self.nodes.size)
+        lam[0] *= 0.5
+        lam[-1] *= 0.5
+        diff = t[:, None] - self.nodes[None, :]
+        exact = diff == 0.0
+        diff[exact] = 1.0
+        terms = lam / diff
+        out = (terms @ values) / terms.sum(axis=1)
+        rows, cols = np.nonzero(exact)
+        out[rows] = values[cols]
+        return out
+
     def eigenfunction(self, p: float):
         """h(t) for t in [0, 1] (the interpolant of the eigenvector at the nodes, max 1)."""
         _, _, h = self.eigen(p)
@@ -525,6 +546,7 @@ def tail_index(eta: float, b: int, n: int, flt: FilterLaw, res: Resolution | Non
     Unless a resolution is given, a first root at the base resolution chooses the rules that follow it
     (resolution_for), on which the root is found again; "above ALPHA_MAX" is decided on the rules of ALPHA_MAX
     (coarse rules miss the far tail of ||A v||^p and would call a large alpha infinite too early).
+    `guess` starts the first root's Newton iteration.
     """
     op = Operator(eta, b, n, flt, res or Resolution())
     if op.lyapunov() >= 0:

@@ -1,4 +1,4 @@
-"""Paper A, figure A6: verdict rows "A6 tail index" and "GLM-Tron vs SGD tail index" from the tails summary."""
+"""Paper A, the tails study: verdict rows (A6 tail index, growth factor, Algorithm 2 vs S.G.D., the conjecture)."""
 
 import argparse
 
@@ -8,13 +8,14 @@ from relu_lib import cli
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--summary", required=True, help="results/summary/tails.parquet")
+    parser.add_argument("--conjecture", required=True, help="results/summary/tails_conjecture.parquet")
     parser.add_argument("--z", type=float, required=True, help="standard errors of every verdict")
     parser.add_argument("--rows", required=True, help="verdict rows Parquet to write")
     args = parser.parse_args()
 
     from relu_lib.paper_a.tails.checks import check
 
-    check(args.summary, args.z, args.rows)
+    check(args.summary, args.conjecture, args.z, args.rows)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Paper A, figure A6: tail-index estimates (Hill-KS with a seed bootstrap, moment) of every tails cell."""
+"""Paper A, the tails study: every cell's estimates in one summary table (results/summary/tails.parquet)."""
 
 import argparse
 
@@ -8,13 +8,12 @@ from relu_lib import cli
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", required=True, help="summary Parquet to write")
-    parser.add_argument("--bootstrap", type=int, required=True, help="seed-bootstrap replicates")
-    parser.add_argument("cells", nargs="+", help="the tails cells' Parquet files")
+    parser.add_argument("estimates", nargs="+", help="the cells' estimates Parquet files")
     args = parser.parse_args()
 
     from relu_lib.paper_a.tails.summary import summarize
 
-    summarize(args.cells, args.out, args.bootstrap)
+    summarize(args.estimates, args.out)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Paper A, figure A6: simulate one tails cell (GLM-Tron and SGD, every seed, late thinned ||Delta||) to Parquet."""
+"""Paper A, the tails study: simulate one cell (Algorithm 2 and S.G.D. through the projected sampler, and the
+model's chains; every seed, late thinned ||Delta||) to Parquet."""
 
 import argparse
 import json
@@ -16,8 +17,8 @@ def main():
 
     from relu_lib.paper_a.tails.trainer import run_to_parquet
 
-    compute = run_to_parquet(args.spec, args.out)
-    print(f"compute_seconds={compute:.6f}")
+    seconds = run_to_parquet(args.spec, args.out)
+    print(" ".join(f"cpu_seconds_{k}={v:.6f}" for k, v in seconds.items()))
 
 
 if __name__ == "__main__":
