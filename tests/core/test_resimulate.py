@@ -56,6 +56,8 @@ def test_paper_a_cell_is_reproduced(tmp_path, law, sampler):
     result = compare(path)
     assert result.paper == "A" and result.identical, result.detail
     assert result.rows == 2 * 5 * len(steps)
+    if sampler == "projected":
+        return  # the script once is enough (a fresh interpreter: about a second)
     out = subprocess.run(
         [sys.executable, str(REPO / "scripts" / "resimulate.py"), str(path)], capture_output=True, text=True
     )
