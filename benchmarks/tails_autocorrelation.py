@@ -15,8 +15,9 @@ each algorithm's own edge. For each (attack, n, b, fraction, algorithm) it print
 * the first lag where the autocorrelation of log||Delta_t|| (per-chain centred, pooled) falls below 0.05 and 0.2,
   in steps and in time scales, and the autocorrelation at the study's lag ceil(thin_factor time_scale) for
   thin_factor = 2 (the default) and 3.
-Measured (2026-12, one core): the 0.05-lag is 2.0-4.6 time scales at n = 10 for both algorithms, b in {1, 4, 16},
-0.5-0.9 of the edge and both attacks, and 1-13 at n = 100 near the edge (docs/tails.md).
+Measured (one core, load 4-5): the 0.05-lag is 2.3-6.4 time scales at n = 10 (Algorithm 2 3.5-6.4, S.G.D. 2.3-5.0)
+for b in {1, 4, 16}, 0.7 and 0.9 of the edge and both attacks; at the default lag of 2 time scales the
+autocorrelation is 0.15-0.36 (Algorithm 2) and 0.06-0.30 (S.G.D.) (docs/tails.md, "thinning").
 """
 
 from __future__ import annotations

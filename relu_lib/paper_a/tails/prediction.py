@@ -83,8 +83,9 @@ def contraction(algorithm: str, flt) -> float:
 def time_scale(algorithm: str, eta: float, b: int, n: int, flt) -> float:
     """Steps over which log ||Delta_t|| forgets: the body's 1 / (eta m) (m = contraction) plus the tail's
     1 / (alpha |gamma|), the time a log-scale walk with drift gamma < 0 takes to cross its stationary spread 1 / alpha.
-    The measured lag where the autocorrelation of log ||Delta_t|| falls below 0.05 is 2.0-4.6 of this at n = 10
-    for both algorithms, b in {1, 4, 16} and 0.5-0.9 of the edge (benchmarks/tails_autocorrelation.py)."""
+    The measured lag where the autocorrelation of log ||Delta_t|| falls below 0.05 is 2.3-6.4 of this at n = 10
+    (Algorithm 2 3.5-6.4, S.G.D. 2.3-5.0) for b in {1, 4, 16}, 0.7-0.9 of the edge and both attacks
+    (benchmarks/tails_autocorrelation.py), so one scale is the right unit for both algorithms."""
     if algorithm == "alg2":  # a coarse rule: the lag is a ceil() of a multiple of this, not a prediction
         alpha = transfer.Operator(eta, b, n, flt, PLANNING).root()
         gamma = transfer.lyapunov(eta, b, n, flt, PLANNING)
