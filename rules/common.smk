@@ -220,6 +220,17 @@ def tails_resources(spec):
     return STUDIES["tails"].resources(spec)
 
 
+def tails_estimate_resources(cell):
+    """A cell's estimation job cost (relu_lib/paper_a/tails/cost.py)."""
+    cost = STUDIES["tails"].module("cost")
+    return cost.estimate_resources(CELLS_TAILS[cell], tails_grid.estimation(CONFIG))
+
+
+def tails_conjecture_resources():
+    """The derived table's job cost (relu_lib/paper_a/tails/cost.py), checked with the cells' against `limits`."""
+    return STUDIES["tails"].module("cost").conjecture_resources(tails_grid.conjecture_grid(CONFIG))
+
+
 def paper_a_spec(wildcards):
     return CELLS_A[wildcards.experiment][wildcards.cell]
 

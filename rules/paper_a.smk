@@ -108,8 +108,8 @@ for _figure in FIGURES_A:
             curves=[f"results/curves/{e}.parquet" for e in _figure.experiments if e in CELLS_A],
         output:
             # a figure is a PDF and a PNG (the PNG in the report), a table one Markdown file
-            *([f"figures/paper_a/{_figure.stem}.pdf"] if _figure.kind == "figure" else []),
-            report(
+            **({"pdf": f"figures/paper_a/{_figure.stem}.pdf"} if _figure.kind == "figure" else {}),
+            main=report(
                 f"figures/paper_a/{_figure.stem}.{_figure.extensions[-1]}",
                 caption=f"../report/paper_a/{_figure.stem}.rst",
                 category="Paper A",
@@ -120,7 +120,6 @@ for _figure in FIGURES_A:
             # the loop variable in params, not in the shell string: Snakemake formats the shell command late,
             # when _figure names the last figure of the loop
             figure=_figure.id,
-            out=f"figures/paper_a/{_figure.stem}",
             width=FIGURE_WIDTH,
             summaries=figure_inputs(_figure, "summary"),
             curves=figure_inputs(_figure, "curves"),
@@ -128,5 +127,5 @@ for _figure in FIGURES_A:
         log:
             f"logs/figures/paper_a/{_figure.stem}.log",
         shell:
-            'python "$RELU_SCRIPTS"/paper_a/figure.py {params.figure} --width {params.width} --out {params.out:q} '
+            'python "$RELU_SCRIPTS"/paper_a/figure.py {params.figure} --width {params.width} --out {output.main:q} '
             "--summary {params.summaries} --curves {params.curves} > {log:q} 2>&1"

@@ -52,8 +52,8 @@ for _figure in [f for f in STUDIES["statements"].figures if f.wanted(CELLS_STATE
         input:
             cell=cell_files_of("statements", _figure.experiments[0])[0],
         output:
-            f"figures/paper_a/{_figure.stem}.pdf",
-            report(
+            pdf=f"figures/paper_a/{_figure.stem}.pdf",
+            png=report(
                 f"figures/paper_a/{_figure.stem}.png",
                 caption=f"../report/paper_a/{_figure.stem}.rst",
                 category="Paper A",
@@ -62,11 +62,10 @@ for _figure in [f for f in STUDIES["statements"].figures if f.wanted(CELLS_STATE
             ),
         params:
             figure=_figure.id,  # in params, not the shell string (formatted late, when _figure is the last one)
-            out=f"figures/paper_a/{_figure.stem}",
             width=FIGURE_WIDTH,
             code=code("paper_a/statements/figure.py"),
         log:
             f"logs/figures/paper_a/{_figure.stem}.log",
         shell:
             'python "$RELU_SCRIPTS"/paper_a/statements/figure.py {params.figure} --width {params.width} '
-            "--out {params.out:q} --cell {input.cell:q} > {log:q} 2>&1"
+            "--out {output.png:q} --cell {input.cell:q} > {log:q} 2>&1"

@@ -2,17 +2,6 @@
 # A6_conjecture. The cells come from `paper_a.experiments.tails` (relu_lib/paper_a/tails/grid.py); see docs/tails.md.
 
 
-def tails_estimate_resources(cell):
-    """A cell's estimation job cost (relu_lib/paper_a/tails/cost.py)."""
-    cost = STUDIES["tails"].module("cost")
-    return cost.estimate_resources(CELLS_TAILS[cell], tails_grid.estimation(CONFIG))
-
-
-def tails_conjecture_resources():
-    """The derived table's job cost (relu_lib/paper_a/tails/cost.py), checked with the cells' against `limits`."""
-    return STUDIES["tails"].module("cost").conjecture_resources(tails_grid.conjecture_grid(CONFIG))
-
-
 rule tails_train:
     """One tails cell: Algorithm 2 and S.G.D. (projected sampler) and the model's chains, late thinned ||Delta||."""
     message:

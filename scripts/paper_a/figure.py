@@ -1,6 +1,7 @@
 """Paper A: draw one figure (PDF and PNG) from its experiments' summaries and theory curves."""
 
 import argparse
+from pathlib import Path
 
 from relu_lib import cli
 
@@ -13,7 +14,11 @@ def pairs(values):
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("figure", help="a figure id of relu_lib.paper_a.study.FIGURES")
-    parser.add_argument("--out", required=True, help="output prefix: writes <out>.pdf and <out>.png")
+    parser.add_argument(
+        "--out",
+        required=True,
+        help="one output file (its suffix is dropped): writes <out>.pdf and <out>.png (a table: <out>.md)",
+    )
     parser.add_argument("--width", default="screen", help="screen, single, double or inches (config figures.width)")
     parser.add_argument("--summary", nargs="+", required=True, help="experiment=summary.parquet, per experiment")
     parser.add_argument("--curves", nargs="+", required=True, help="experiment=curves.parquet, per experiment")
@@ -27,7 +32,7 @@ def main():
 
     if args.figure not in figures.PLOTS:
         parser.error(f"unknown figure {args.figure!r}; allowed: {', '.join(figures.PLOTS)}")
-    figures.draw(args.figure, args.out, pairs(args.summary), pairs(args.curves))
+    figures.draw(args.figure, str(Path(args.out).with_suffix("")), pairs(args.summary), pairs(args.curves))
 
 
 if __name__ == "__main__":
