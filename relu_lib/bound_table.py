@@ -12,19 +12,8 @@ from relu_lib.verdicts import ROW_COLUMNS, VERDICTS, summary_line
 
 def markdown_table(frame: pd.DataFrame) -> str:
     """A GitHub-flavoured Markdown table of verdict rows."""
-    cols = [
-        "cell",
-        "run",
-        "step",
-        "quantity",
-        "predicted",
-        "observed",
-        "verdict",
-        "ratio",
-        "regime",
-        "seeds needed",
-        "reason",
-    ]
+    # the report's columns, less the two the page groups by
+    cols = [c.replace("_", " ") for c in SHOWN_COLUMNS if c not in ("experiment", "check")]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for r in frame.itertuples():
         observed = "" if pd.isna(r.observed) else f"{r.observed:.4g} ± {r.observed_se:.2g}"

@@ -1175,6 +1175,24 @@ def outside_rows(
         "source": "paper",
         "replicates": runs,
     }
+
+    def against_final(check, statement, reason, bound, quantity, extra):
+        """A not-applicable row that still carries the bound, the cell's final mean error and their ratio."""
+        return not_applicable(
+            reason,
+            check=check,
+            statement=statement,
+            regime=reason,
+            predicted=bound,
+            observed=final_error_mean,
+            observed_se=final_error_se,
+            step=float(spec.iterations),
+            ratio=bound / final_error_mean if final_error_mean > 0 else math.nan,
+            quantity=quantity,
+            extra=extra,
+            **fields,
+        )
+
     if spec.law["family"] != "normal":
         return [
             not_applicable(
@@ -1217,22 +1235,15 @@ def outside_rows(
                 **fields,
             )
         )
-        eps_after = case.epsilon_after(initial_sq, spec.iterations, delta)
         rows.append(
-            not_applicable(
+            against_final(
+                CHECK_EPS,
+                statement,
                 reason,
-                check=CHECK_EPS,
-                statement=statement,
-                regime=reason,
-                predicted=eps_after,
-                observed=final_error_mean,
-                observed_se=final_error_se,
-                step=float(spec.iterations),
-                ratio=eps_after / final_error_mean if final_error_mean > 0 else math.nan,
-                quantity=f"ε guaranteed w.p. 1 − δ after the run's iterations at the theorem's "
-                f"step, δ = {delta:g}, against the mean ||w_t − w*||",
-                extra={"eta_theorem": case.eta, "alpha": case.alpha},
-                **fields,
+                case.epsilon_after(initial_sq, spec.iterations, delta),
+                f"ε guaranteed w.p. 1 − δ after the run's iterations at the theorem's step, δ = {delta:g}, "
+                "against the mean ||w_t − w*||",
+                {"eta_theorem": case.eta, "alpha": case.alpha},
             )
         )
         return rows
@@ -1244,26 +1255,19 @@ def outside_rows(
     )
     if case.floor_sq >= initial_sq:
         reason += f"; the floor ε²δ = {case.floor_sq:.3g} is not below ||w_1 − w*||² = {initial_sq:.3g}"
-    floor_eps = case.floor_epsilon(delta)
     rows.append(
-        not_applicable(
+        against_final(
+            CHECK_FLOOR,
+            STATEMENT_II,
             reason,
-            check=CHECK_FLOOR,
-            statement=STATEMENT_II,
-            regime=reason,
-            predicted=floor_eps,
-            observed=final_error_mean,
-            observed_se=final_error_se,
-            step=float(spec.iterations),
-            ratio=floor_eps / final_error_mean if final_error_mean > 0 else math.nan,
-            quantity=f"floor ε at δ = {delta:g} (eq. 2, K = 1/λ1(θ*)) against the mean ||w_t − w*||",
-            extra={
+            case.floor_epsilon(delta),
+            f"floor ε at δ = {delta:g} (eq. 2, K = 1/λ1(θ*)) against the mean ||w_t − w*||",
+            {
                 "floor_eps_sqrt_delta": case.floor_eps_sqrt_delta,
                 "lambda1_theta": case.lambda1,
                 "beta1": case.beta1,
                 "largest_eta": largest,
             },
-            **fields,
         )
     )
     return rows

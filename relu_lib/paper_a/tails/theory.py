@@ -153,10 +153,13 @@ def mean_log_factor(eta: float, b: int, d: int, model: str = "relu", nodes: int 
     return float(0.5 * (w * log_r).sum() / w.sum())  # not BLAS: its threads only add overhead here
 
 
-def _bisect_sign_change(f, lo: float, hi: float, rel_tol: float = 1e-12) -> float:
+def sign_change_root(f, lo: float, hi: float, rel_tol: float = 1e-12, f_lo=None, f_hi=None) -> float:
     """Root of f on [lo, hi] with f(lo) < 0 < f(hi) by the Illinois (regula falsi) rule, falling back
-    to bisection if it stalls; f is smooth here, so this converges superlinearly."""
-    f_lo, f_hi, side = f(lo), f(hi), 0
+    to bisection if it stalls; f is smooth here, so this converges superlinearly. f(lo), f(hi) may be
+    passed when the caller already has them (each evaluation can cost a transfer-operator solve)."""
+    f_lo = f(lo) if f_lo is None else f_lo
+    f_hi = f(hi) if f_hi is None else f_hi
+    side = 0
     while hi - lo > rel_tol * hi:
         x = hi - f_hi * (hi - lo) / (f_hi - f_lo)
         if not lo < x < hi:
@@ -193,7 +196,7 @@ def stability_edge(b: int, d: int, model: str = "relu") -> float:
     lo = lo or hi / 2
     while drift(lo) >= 0:
         lo /= 2
-    return _bisect_sign_change(drift, lo, hi)
+    return sign_change_root(drift, lo, hi)
 
 
 def _newton_root(log_r: np.ndarray, log_w: np.ndarray, start: float) -> float:

@@ -52,7 +52,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from relu_lib.paper_a.tails.theory import _gamma_rule
+from relu_lib.paper_a.tails.theory import _gamma_rule, sign_change_root
 
 SILENT, RANDOM_SIGN, ALTERNATING = "silent", "random_sign", "alternating"
 ATTACKS = (SILENT, RANDOM_SIGN, ALTERNATING)
@@ -490,24 +490,6 @@ def lyapunov(eta: float, b: int, n: int, flt: FilterLaw, res: Resolution = Resol
     return Operator(eta, b, n, flt, res).lyapunov()
 
 
-def _regula_falsi(f, lo: float, hi: float, f_lo: float, f_hi: float, rel_tol: float) -> float:
-    side = 0
-    while hi - lo > rel_tol * hi:
-        x = hi - f_hi * (hi - lo) / (f_hi - f_lo)
-        if not lo < x < hi:
-            x = 0.5 * (lo + hi)
-        fx = f(x)
-        if fx < 0:
-            lo, f_lo = x, fx
-            f_hi = f_hi / 2 if side == -1 else f_hi
-            side = -1
-        else:
-            hi, f_hi = x, fx
-            f_lo = f_lo / 2 if side == 1 else f_lo
-            side = 1
-    return 0.5 * (lo + hi)
-
-
 @lru_cache(maxsize=256)
 def stability_edge(b: int, n: int, flt: FilterLaw, res: Resolution = Resolution(), guess: float | None = None) -> float:
     """eta_edge: where the top Lyapunov exponent of A crosses 0 (it is about -eta E[s z^2] / ... < 0 for small eta
@@ -527,7 +509,7 @@ def stability_edge(b: int, n: int, flt: FilterLaw, res: Resolution = Resolution(
         hi, g_hi = lo, g_lo
         lo /= 1.5
         g_lo = gamma(lo)
-    return _regula_falsi(gamma, lo, hi, g_lo, g_hi, 1e-9)
+    return sign_change_root(gamma, lo, hi, 1e-9, f_lo=g_lo, f_hi=g_hi)
 
 
 def tail_index_with_error(eta: float, b: int, n: int, flt: FilterLaw, guess: float = 2.0) -> tuple[float, float]:
