@@ -209,7 +209,7 @@ def paper_value_rows(cell: Cell, summary: pd.DataFrame, z: float) -> list[CheckR
         if cell.experiment not in experiments.get(f"fig{fig.number}", ()):
             continue  # a curve is compared with the figure it is drawn in
         for value in paper.values_of(fig.number):
-            if value.t == 0 or not _same(fig.settings(value.value), grid, cell.spec, fig):
+            if value.t == 0 or not _same(grid, cell.spec, fig, value.value):
                 continue
             fields = cell.fields(
                 PAPER_VALUE,
@@ -240,12 +240,13 @@ def paper_value_rows(cell: Cell, summary: pd.DataFrame, z: float) -> list[CheckR
     return out
 
 
-def _same(wanted: dict, grid: dict, spec: CellSpec, fig: paper.PaperFigure) -> bool:
-    """Whether the cell is the paper's setting of one curve (N(0, I_500), eta, attack, b, beta, theta)."""
+def _same(grid: dict, spec: CellSpec, fig: paper.PaperFigure, swept_value) -> bool:
+    """Whether the cell is the paper's setting of one curve: N(0, I_500), its eta, attack, b, beta, theta, a
+    constant beta and at least the figure's iterations."""
     return (
         is_standard_gaussian(spec)
         and spec.iterations >= fig.iterations
-        and all(np.isclose(float(grid[k]), float(v)) if k != "adversary" else grid[k] == v for k, v in wanted.items())
+        and fig.is_setting(grid, swept_value)
         and not math.isfinite(spec.beta_threshold)
     )
 

@@ -34,7 +34,7 @@ def comparison(summaries: dict, curves: dict, experiments: dict) -> pd.DataFrame
                 & np.isclose(summary[fig.swept].astype(float), value.value)
                 & (summary["step"] == value.t)
             ]
-            if at.empty or not _at_setting(at.iloc[0], fig, value.value):
+            if at.empty or not fig.is_setting(at.iloc[0], value.value):
                 continue
             obs = at.iloc[0]
             exact = np.nan
@@ -58,11 +58,6 @@ def comparison(summaries: dict, curves: dict, experiments: dict) -> pd.DataFrame
                 }
             )
     return pd.DataFrame(rows)
-
-
-def _at_setting(row, fig: paper.PaperFigure, swept_value) -> bool:
-    wanted = fig.settings(swept_value)
-    return all(row[k] == v if isinstance(v, str) else np.isclose(float(row[k]), float(v)) for k, v in wanted.items())
 
 
 def markdown(frame: pd.DataFrame) -> str:

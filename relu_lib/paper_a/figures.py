@@ -101,7 +101,7 @@ def _paper_marks(ax, data, swept, colours, number: int) -> None:
     fig, end = paper.FIGURES[number], data["step"].max()
     for value in paper.values_of(number):
         curve = data[np.isclose(data[swept].astype(float), value.value)]
-        if value.t == 0 or value.t > end or curve.empty or not _at_paper_setting(curve.iloc[0], fig, value.value):
+        if value.t == 0 or value.t > end or curve.empty or not fig.is_setting(curve.iloc[0], value.value):
             continue
         colour = next(c for v, c in colours.items() if np.isclose(float(v), value.value))
         x = end * 1.03 if value.t == end else value.t
@@ -117,11 +117,6 @@ def _paper_marks(ax, data, swept, colours, number: int) -> None:
             elinewidth=0.8,
             zorder=6,
         )
-
-
-def _at_paper_setting(row, fig: paper.PaperFigure, swept_value) -> bool:
-    wanted = fig.settings(swept_value)
-    return all(row[k] == v if isinstance(v, str) else np.isclose(float(row[k]), float(v)) for k, v in wanted.items())
 
 
 def paper_figure(number: int, experiment: str) -> Callable:

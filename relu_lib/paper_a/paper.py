@@ -32,6 +32,14 @@ class PaperFigure:
         """The full setting of one curve: n, eta, attack, b, beta, theta."""
         return {"n": N, "eta": ETA, "adversary": ATTACK, **self.fixed, self.swept: swept_value}
 
+    def is_setting(self, values, swept_value) -> bool:
+        """Whether `values` (a mapping or a row with n, eta, adversary, b, beta, theta) is this figure's curve at
+        `swept_value`."""
+        return all(
+            values[k] == v if isinstance(v, str) else abs(float(values[k]) - float(v)) <= 1e-9 * max(1.0, abs(v))
+            for k, v in self.settings(swept_value).items()
+        )
+
 
 FIGURES = {
     1: PaperFigure(1, "alg2", "b", (4, 16, 64, 256, 1024), {"beta": 0.5, "theta": 2.0}, 4000),
