@@ -20,6 +20,7 @@ import functools
 import math
 from dataclasses import asdict, dataclass, field
 
+import numpy as np
 import pandas as pd
 
 VERDICTS = ("holds", "violated", "inconclusive", "not_applicable")
@@ -189,3 +190,32 @@ def z_for(z: float, units: int) -> float:
     """z widened to Student's t with units - 1 degrees of freedom, for a standard error estimated from `units`
     independent units (runs, seeds): the same two-sided level as z standard errors of a normal."""
     return z * student_factor(z, units - 1) if units > 1 else math.inf
+
+
+def clopper_pearson(successes: int, trials: int, tail: float) -> tuple[float, float]:
+    """The exact (Clopper–Pearson) interval of a binomial p with `tail` probability on each side:
+    lo solves P(X >= k | lo) = tail (0 at k = 0), hi solves P(X <= k | hi) = tail (1 at k = n)."""
+    k, n = int(successes), int(trials)
+    logs = np.array([math.lgamma(n + 1) - math.lgamma(j + 1) - math.lgamma(n - j + 1) for j in range(n + 1)])
+    j = np.arange(n + 1)
+
+    def cdf_le(p: float, m: int) -> float:  # P(X <= m | p)
+        if p <= 0:
+            return 1.0
+        if p >= 1:
+            return 1.0 if m >= n else 0.0
+        terms = logs + j * math.log(p) + (n - j) * math.log1p(-p)
+        top = terms[: m + 1]
+        peak = top.max()
+        return float(min(1.0, math.exp(peak) * np.exp(top - peak).sum()))
+
+    def solve(f, target: float) -> float:  # f decreasing in p
+        lo, hi = 0.0, 1.0
+        for _ in range(200):
+            mid = 0.5 * (lo + hi)
+            lo, hi = (mid, hi) if f(mid) > target else (lo, mid)
+        return 0.5 * (lo + hi)
+
+    lower = 0.0 if k == 0 else solve(lambda p: -(1 - cdf_le(p, k - 1)), -tail)  # P(X >= k) increasing in p
+    upper = 1.0 if k == n else solve(lambda p: cdf_le(p, k), tail)
+    return lower, upper

@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from relu_lib.seeding import generator
-from relu_lib.verdicts import CheckRow, Z, not_applicable, row, student_factor
+from relu_lib.verdicts import CheckRow, Z, clopper_pearson, not_applicable, row, student_factor
 
 EXPERIMENT = "glm_tron"
 SLOPES = (1.0, 1.5)  # σ = L·ReLU
@@ -381,38 +381,6 @@ def expectation_rows(design: Design, data: dict, eps: float, z: float) -> list[C
         out = [row("upper", mean, se, second + B, z=zt, **main)]
         proof_row = row("equal", c_mean, c_se, 0.0, z=zt, **proof)
     return out + ([proof_row] if second > 0 else [])  # noise-free: the cross term is identically 0
-
-
-def clopper_pearson(k: int, trials: int, alpha: float) -> tuple[float, float]:
-    """Exact one-sided bounds (lower, upper) of a binomial proportion, each at level alpha."""
-    lower = 0.0 if k == 0 else _bisect(lambda p: _tail_at_least(k, trials, p) - alpha)
-    upper = 1.0 if k == trials else _bisect(lambda p: alpha - _tail_at_most(k, trials, p))
-    return lower, upper
-
-
-def _log_pmf(j: int, trials: int, p: float) -> float:
-    return (
-        math.lgamma(trials + 1)
-        - math.lgamma(j + 1)
-        - math.lgamma(trials - j + 1)
-        + j * math.log(p)
-        + (trials - j) * math.log1p(-p)
-    )
-
-
-def _tail_at_least(k, trials, p):  # P[X >= k], increasing in p
-    return 1.0 if p >= 1 else (0.0 if p <= 0 else sum(math.exp(_log_pmf(j, trials, p)) for j in range(k, trials + 1)))
-
-
-def _tail_at_most(k, trials, p):  # P[X <= k], decreasing in p
-    return 0.0 if p >= 1 else (1.0 if p <= 0 else sum(math.exp(_log_pmf(j, trials, p)) for j in range(k + 1)))
-
-
-def _bisect(increasing, lo=0.0, hi=1.0, iterations=60) -> float:
-    for _ in range(iterations):
-        mid = 0.5 * (lo + hi)
-        lo, hi = (lo, mid) if increasing(mid) >= 0 else (mid, hi)
-    return 0.5 * (lo + hi)
 
 
 def frequency_row(k: int, trials: int, level: float, z: float, **fields) -> CheckRow:

@@ -77,7 +77,7 @@ import numpy as np
 from relu_lib.paper_a import definition1, theory
 from relu_lib.paper_a.definition1 import Definition1
 from relu_lib.paper_a.update_rule import residuals
-from relu_lib.verdicts import CheckRow, not_applicable, row, z_for
+from relu_lib.verdicts import CheckRow, clopper_pearson, not_applicable, row, z_for
 
 DELTA0 = 1.0  # minimises alpha over delta0 and is always admissible (module doc)
 CASE2_TARGET_MULTIPLE = 2.0  # Case II is checked at eps^2 delta = this x the floor of eq. (2) (never at it)
@@ -744,35 +744,6 @@ def run_case2(
 
 
 # ---------------------------------------------------------------------------------------------- rows
-
-
-def clopper_pearson(successes: int, trials: int, tail: float) -> tuple[float, float]:
-    """The exact (Clopper–Pearson) interval of a binomial p with `tail` probability on each side:
-    lo solves P(X >= k | lo) = tail (0 at k = 0), hi solves P(X <= k | hi) = tail (1 at k = n)."""
-    k, n = int(successes), int(trials)
-    logs = np.array([math.lgamma(n + 1) - math.lgamma(j + 1) - math.lgamma(n - j + 1) for j in range(n + 1)])
-    j = np.arange(n + 1)
-
-    def cdf_le(p: float, m: int) -> float:  # P(X <= m | p)
-        if p <= 0:
-            return 1.0
-        if p >= 1:
-            return 1.0 if m >= n else 0.0
-        terms = logs + j * math.log(p) + (n - j) * math.log1p(-p)
-        top = terms[: m + 1]
-        peak = top.max()
-        return float(min(1.0, math.exp(peak) * np.exp(top - peak).sum()))
-
-    def solve(f, target: float) -> float:  # f decreasing in p
-        lo, hi = 0.0, 1.0
-        for _ in range(200):
-            mid = 0.5 * (lo + hi)
-            lo, hi = (mid, hi) if f(mid) > target else (lo, mid)
-        return 0.5 * (lo + hi)
-
-    lower = 0.0 if k == 0 else solve(lambda p: -(1 - cdf_le(p, k - 1)), -tail)  # P(X >= k) increasing in p
-    upper = 1.0 if k == n else solve(lambda p: cdf_le(p, k), tail)
-    return lower, upper
 
 
 def probability_row(successes: int, trials: int, bound: float, z: float, **fields) -> CheckRow:
