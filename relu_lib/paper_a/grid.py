@@ -100,7 +100,7 @@ def _check_experiment(key: str, exp: dict, laws: dict) -> None:
                     f"{'is drawn in full' if _is_standard_normal(laws[name]) else 'is not N(0, I)'}; allowed values: "
                     "N(0, I) laws with sampler auto or projected"
                 )
-    checkpoints = exp.get("checkpoints", DEFAULT_CHECKPOINTS)
+    checkpoints = exp.get("checkpoints", 0)  # the default is capped at the run's steps (checkpoints_of)
     if checkpoints > exp["iterations"] + 1:
         raise UserError(
             f"'{key}.checkpoints' = {checkpoints} is more than the {exp['iterations'] + 1} steps of a run; "
@@ -134,7 +134,7 @@ def specs(config: dict, experiment: str) -> dict[str, CellSpec]:
             eta=float(exp["eta"]),
             iterations=int(exp["iterations"]),
             runs=int(exp["runs"]),
-            checkpoints=int(exp.get("checkpoints", DEFAULT_CHECKPOINTS)),
+            checkpoints=checkpoints_of(exp),
             start=exp.get("start", "per_run"),
             sampler=sampler,
             master_seed=int(config["seed"]),
@@ -143,3 +143,9 @@ def specs(config: dict, experiment: str) -> dict[str, CellSpec]:
         )
         out[spec.cell_id()] = spec
     return out
+
+
+def checkpoints_of(exp: dict) -> int:
+    """The recorded steps an experiment asks for: its `checkpoints`, else DEFAULT_CHECKPOINTS or every step of a
+    shorter run."""
+    return int(exp.get("checkpoints", min(DEFAULT_CHECKPOINTS, exp["iterations"] + 1)))
