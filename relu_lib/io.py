@@ -13,6 +13,7 @@ import glob
 import hashlib
 import json
 import os
+import stat
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -176,7 +177,7 @@ def read_metadata(path) -> dict:
 def _verified_parquet(path) -> tuple[bytes, dict]:
     """The bytes of a pipeline Parquet file whose sha256 matches its footer, and its relu_repro metadata."""
     try:
-        data = Path(path).read_bytes()
+        data = _read_regular(path)
         schema_meta = pq.read_schema(pa.BufferReader(data)).metadata or {}
         end = _data_end(data)
     except (OSError, ValueError, pa.ArrowException) as exc:
@@ -206,7 +207,7 @@ def _json_digest(obj: dict) -> str:
 def read_json(path) -> dict:
     """A pipeline JSON file, its checksum verified (the checksum key removed)."""
     try:
-        obj = json.loads(Path(path).read_text())
+        obj = json.loads(_read_regular(path))
     except (OSError, ValueError) as exc:
         raise UserError(f"{path}: not a readable JSON file ({exc})") from None
     digest = obj.pop(JSON_DIGEST, None) if isinstance(obj, dict) else None
@@ -220,13 +221,27 @@ def read_json(path) -> dict:
     return obj
 
 
+def read_any(path) -> dict:
+    """The metadata of a pipeline Parquet file, or the content of a pipeline JSON file, its checksum verified."""
+    return read_json(path) if str(path).endswith(".json") else read_metadata(path)
+
+
 def verify(path) -> str | None:
     """Why the pipeline file `path` (Parquet or JSON) fails its checksum, or None if it is intact."""
     try:
-        (read_json if str(path).endswith(".json") else _verified_parquet)(path)
+        read_any(path)
     except UserError as exc:
         return str(exc)
     return None
+
+
+def _read_regular(path) -> bytes:
+    """The bytes of `path`, refused without opening it unless it is a regular file: a FIFO would block the reader
+    forever, a device (a symlink to /dev/zero) would exhaust its memory."""
+    mode = os.stat(path).st_mode
+    if not stat.S_ISREG(mode):
+        raise OSError(errno.EINVAL, "not a regular file (a FIFO, device or folder)")
+    return Path(path).read_bytes()
 
 
 def _json_default(value):

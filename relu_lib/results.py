@@ -66,28 +66,38 @@ def cell_ids(experiment: str, config="config.yaml") -> list[str]:
 
 def trajectories(experiment: str, config="config.yaml", root=".", columns: list[str] | None = None) -> pd.DataFrame:
     """Every row of every cell file of `experiment` that the config defines, with the grid columns
-    (typed by `GRID_TYPES`) first. `columns` limits the file columns read (the grid ones always come)."""
-    import pyarrow.dataset as ds
+    (typed by `GRID_TYPES`) first. `columns` limits the file columns read (the grid ones always come).
 
-    cells = cell_ids(experiment, config)
-    study = _study(experiment, config)
-    base = Path(root) / study.file_of(experiment, "\0").split("\0")[0]
+    Each file is read through the workflow's own checks (relu_lib.currency): its checksum, the spec stored in
+    it equal to the spec the config gives for its path, today's trainer code. A file that fails any of them is
+    refused by name, so the grid columns, taken from the config's cell id, are the file's own parameters."""
+    from relu_lib.currency import cell_problem
+    from relu_lib.io import read_table
+
+    loaded = load_config(config)
+    cells = cell_ids(experiment, loaded)
+    study = _study(experiment, loaded)
     files = {cell: Path(root) / study.file_of(experiment, cell) for cell in cells}
+    base = Path(root) / study.file_of(experiment, "\0").split("\0")[0]
     _require([cell for cell, path in files.items() if not path.is_file()], experiment, "trajectory files", base)
+    specs = _cells(loaded)[study.name][experiment]
     keys = list(parse_cell_id(cells[0]))
-    schema = pa.schema([(key, GRID_TYPES[key]) for key in keys])
-    dataset = ds.dataset(
-        [str(p) for p in files.values()],
-        format="parquet",
-        partition_base_dir=str(base),
-        partitioning=ds.partitioning(schema, flavor="hive"),
-    )
-    wanted = None if columns is None else keys + [c for c in columns if c not in keys]
-    frame = dataset.to_table(columns=wanted).to_pandas()
+    tables = []
+    for cell, path in files.items():
+        table, meta = read_table(path)
+        problem = cell_problem(meta, specs[cell], study.trainer)
+        if problem:
+            raise UserError(f"{path}: {problem}; run `snakemake --cores N` with this config to rebuild it")
+        if columns is not None:
+            table = table.select([c for c in columns if c not in keys])
+        grid = parse_cell_id(cell)
+        labels = [pa.array([grid[k]] * table.num_rows, GRID_TYPES[k]) for k in keys]
+        tables.append(pa.Table.from_arrays(labels + table.columns, names=keys + table.column_names))
+    frame = pa.concat_tables(tables, promote_options="permissive").to_pandas()
     for column, value in frame.items():
         if isinstance(value.dtype, pd.CategoricalDtype):  # dictionary-encoded labels: plain strings
             frame[column] = value.astype(str)
-    return frame[keys + [c for c in frame.columns if c not in keys]].rename(columns=RENAMED)
+    return frame.rename(columns=RENAMED)
 
 
 def summaries(experiment: str, config="config.yaml", root=".", kind: str = "") -> pd.DataFrame:
@@ -96,7 +106,7 @@ def summaries(experiment: str, config="config.yaml", root=".", kind: str = "") -
     column; `kind="cells"` reads paper B's per-cell statistics."""
     cells = cell_ids(experiment, config)
     path = Path(root) / "results" / "summary" / f"{experiment}{'_' + kind if kind else ''}.parquet"
-    frame = _read(path, experiment)
+    frame = _read(path, experiment, config, root)
     if "cell" not in frame:  # paper A: the cell id from the grid columns
         from relu_lib.cells import cell_id
 
@@ -116,7 +126,7 @@ def verdicts(experiment: str, config="config.yaml", root=".") -> pd.DataFrame:
     columns parsed from the cell id (typed by `GRID_TYPES`) in front."""
     cells = cell_ids(experiment, config)
     path = Path(root) / "results" / "bounds" / f"{experiment}.parquet"
-    frame = _current(_read(path, experiment), cells, experiment, path)
+    frame = _current(_read(path, experiment, config, root), cells, experiment, path)
     grid = pd.DataFrame([parse_cell_id(c) for c in frame["cell"]], index=frame.index)
     for key in grid:
         grid[key] = grid[key].astype("str" if GRID_TYPES.get(key) == pa.string() else GRID_TYPES[key].to_pandas_dtype())
@@ -203,7 +213,9 @@ def _cells(config) -> dict:
     return relu_config.cells(load_config(config))
 
 
-def _read(path: Path, experiment: str) -> pd.DataFrame:
+def _read(path: Path, experiment: str, config, root) -> pd.DataFrame:
+    """An aggregate of `experiment`, refused unless it was built under this config (relu_lib.currency)."""
+    from relu_lib import currency
     from relu_lib.io import read_table
 
     if not path.is_file():
@@ -211,6 +223,11 @@ def _read(path: Path, experiment: str) -> pd.DataFrame:
             f"{path}: missing; run the workflow first (`snakemake --cores N`): "
             f"experiment {experiment!r} has not been summarised"
         )
+    loaded = load_config(config)
+    keys = currency.experiment_keys(loaded, _cells(loaded))
+    problem = currency.aggregate_problem(experiment, keys, currency.recorded_keys(root))
+    if problem:
+        raise UserError(f"{path}: stale: {problem}; run `snakemake --cores N` with this config to rebuild it")
     frame = read_table(path)[0].to_pandas()
     for column, value in frame.items():
         if isinstance(value.dtype, pd.CategoricalDtype):

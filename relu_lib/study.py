@@ -9,7 +9,10 @@ the studies: none of them names an experiment or special-cases a study.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+VERDICT_FILE = "results/bounds/{experiment}.parquet"  # every experiment's verdict rows (relu_lib.verdicts)
+VERDICT_TABLE = "results/bounds/all_checks.parquet"  # all of them, merged (relu_lib.bound_table)
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,15 @@ class Study:
     figures: tuple[Figure, ...] = ()
     shardable: bool = True  # whether `cells_per_job` groups its cells into shard jobs
     cells_are_verdicts: bool = False  # a cell's output is verdict rows (the theorems study): its closure judges
-    extra_targets: tuple[str, ...] = field(default=())  # further files of `rule all` when the study runs
+    extra_tables: tuple[tuple[str, str], ...] = ()  # (experiment, path): a table of one experiment only
+    constants: str = ""  # module with constant_files(config, cells) -> {path: inputs}: files the cells read
+
+    def tables_of(self, experiment: str) -> list[str]:
+        """The aggregate files of one experiment (relu_lib.currency): its tables and its verdict rows."""
+        own = [path for exp, path in self.extra_tables if exp == experiment]
+        return (
+            [t.format(experiment=experiment) for t in self.tables] + own + [VERDICT_FILE.format(experiment=experiment)]
+        )
 
     def module(self, role: str):
         return importlib.import_module(getattr(self, role))

@@ -10,11 +10,14 @@ import sys
 from pathlib import Path
 
 from relu_lib import config as relu_config
+from relu_lib import currency as relu_currency
 from relu_lib import provenance
 from relu_lib import shards as relu_shards
 from relu_lib.errors import UserError
 from relu_lib.paper_a.tails import grid as tails_grid
+from relu_lib.paper_b.grid import n0_path
 from relu_lib.paper_b.projections import PROJECTIONS
+from relu_lib.paper_b.study import C_TABLE
 from relu_lib.studies import BY_NAME as STUDIES
 
 try:
@@ -26,6 +29,7 @@ try:
         name: {exp: {cell: STUDIES[name].resources(spec) for cell, spec in grid.items()} for exp, grid in exps.items()}
         for name, exps in CELLS.items()
     }
+    EXPECTED = relu_currency.expected_files(CONFIG, CELLS)  # every result file and what it must prove
 except UserError as exc:
     sys.exit(f"config error: {exc}")
 CELLS_A, CELLS_B = CELLS["paper_a"], CELLS["paper_b"]
@@ -147,12 +151,7 @@ def resource(paper, name):
 def result_targets():
     """Every Parquet and JSON file under results/ (cells, n0, summaries, checks). As targets of `rule all`, a deleted one is rebuilt
     (Snakemake does not rebuild a missing intermediate file whose consumers exist)."""
-    out = []
-    for name, experiments in CELLS.items():
-        study = STUDIES[name]
-        out += [study.file_of(exp, cell) for exp, grid in experiments.items() for cell in grid]
-        out += [table.format(experiment=exp) for exp in experiments for table in study.tables]
-    return out + paper_b_inputs() + BOUND_TABLES + (["results/bounds/all_checks.parquet"] if BOUND_TABLES else [])
+    return list(EXPECTED)
 
 
 def figure_targets():
@@ -161,22 +160,6 @@ def figure_targets():
     for name, experiments in CELLS.items():
         out += STUDIES[name].figure_files(experiments)
     return out + (["figures/B_sample_complexity.md"] if "sample_complexity" in CELLS_B else [])
-
-
-def quarantine_corrupt(paths):
-    """A cheap integrity pass over the existing result files: each one whose checksum fails is moved aside
-    (hidden `.<name>.corrupt`, kept for inspection) so that this run rebuilds it. A dry run only reports."""
-    from relu_lib.io import verify
-
-    for path in paths:
-        if not Path(path).exists() or (problem := verify(path)) is None:
-            continue
-        if workflow.dryrun:
-            print(f"integrity: {problem} (a real run rebuilds it)", file=sys.stderr)
-            continue
-        aside = Path(path).with_name(f".{Path(path).name}.corrupt")
-        Path(path).replace(aside)
-        print(f"integrity: {problem}; moved to {aside}, rebuilt by this run", file=sys.stderr)
 
 
 # ---- paper A ------------------------------------------------------------------------------------
@@ -236,21 +219,8 @@ def paper_a_spec(wildcards):
 
 
 # ---- paper B ------------------------------------------------------------------------------------
-C_TABLE = "results/summary/sample_complexity_c50_c90.parquet"
-
-
-def paper_b_inputs():
-    """Paper B's files besides cells and tables: the n0 of every (constraint, s, d) and the c50/c90 table."""
-    n0 = sorted({n0_path(s) for g in CELLS_B.values() for s in g.values()})
-    return n0 + ([C_TABLE] if "sample_complexity" in CELLS_B else [])
-
-
 def paper_b_spec(wildcards):
     return CELLS_B[wildcards.experiment][wildcards.cell]
-
-
-def n0_path(spec):
-    return f"results/n0/constraint={spec['constraint']}/s={spec['s']}/d={spec['d']}.json"
 
 
 def paper_b_n0(wildcards):
@@ -282,5 +252,19 @@ def print_verdict_summary():
     print(end_of_run_message(BOUND_TABLES, figure_targets(), Path.cwd()))
 
 
-if workflow.is_main_process:
-    quarantine_corrupt(result_targets())
+def set_aside_stale_before_the_dag(build_dag):
+    """Wrap Snakemake's DAG build so that, in an execution (a real or a dry run; not --lint, --list, --summary
+    or --report) of the main process, every existing result file that is corrupt or that the config did not
+    make is first set aside (a dry run only names it), then rebuilt by the DAG (relu_lib/currency.py). While
+    the Snakefile is parsed Snakemake does not yet know whether the run is a dry run (its executor is set
+    just before the DAG is built), so the pass cannot run at parse time."""
+
+    def build(*args, **kwargs):
+        if workflow.is_main_process and workflow.executor_plugin is not None:
+            relu_currency.set_aside_stale(EXPECTED, relu_currency.experiment_keys(CONFIG, CELLS), workflow.dryrun)
+        return build_dag(*args, **kwargs)
+
+    return build
+
+
+workflow._build_dag = set_aside_stale_before_the_dag(workflow._build_dag)

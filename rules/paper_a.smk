@@ -13,7 +13,7 @@ if CELLS_PER_JOB == 1:
             experiment=experiments_of(CELLS_A),
             cell=CELL_PATTERN,
         params:
-            spec=lambda w: json.dumps(paper_a_spec(w)),
+            spec=lambda w: json.dumps(paper_a_spec(w), sort_keys=True),  # key order is not a change
             code=code("paper_a/train.py"),
         log:
             "logs/train/{experiment}/{cell}.log",

@@ -36,7 +36,7 @@ if CELLS_PER_JOB == 1:
         wildcard_constraints:
             experiment=experiments_of(CELLS_B),
         params:
-            spec=lambda w: json.dumps(paper_b_spec(w)),
+            spec=lambda w: json.dumps(paper_b_spec(w), sort_keys=True),
             code=code("paper_b/train.py"),
         log:
             "logs/train/{experiment}/{cell}.log",

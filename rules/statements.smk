@@ -11,7 +11,7 @@ rule statements_train:
         experiment=experiments_of(CELLS_STATEMENTS),
         cell=CELL_PATTERN,
     params:
-        spec=lambda w: json.dumps(CELLS_STATEMENTS[w.experiment][w.cell]),
+        spec=lambda w: json.dumps(CELLS_STATEMENTS[w.experiment][w.cell], sort_keys=True),
         code=code("paper_a/statements/train.py"),
     log:
         "logs/statements/{experiment}/{cell}.log",

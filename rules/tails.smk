@@ -9,7 +9,7 @@ rule tails_train:
     output:
         "results/tails/{cell}/norms.parquet",
     params:
-        spec=lambda w: json.dumps(CELLS_TAILS[w.cell]),
+        spec=lambda w: json.dumps(CELLS_TAILS[w.cell], sort_keys=True),
         code=code("paper_a/tails/train.py"),
     log:
         "logs/tails/{cell}.log",
@@ -28,7 +28,7 @@ rule tails_conjecture:
     output:
         "results/summary/tails_conjecture.parquet",
     params:
-        axes=json.dumps(tails_grid.conjecture_grid(CONFIG)),
+        axes=json.dumps(tails_grid.conjecture_grid(CONFIG), sort_keys=True),
         code=code("paper_a/tails/conjecture.py"),
     log:
         "logs/summary/tails_conjecture.log",

@@ -74,3 +74,27 @@ def spec_cell_id(spec: dict) -> str:
     """constraint=l0/s=20/d=1000/ratio=2 (a multiple of n0) or .../samples=625 (an absolute n)."""
     point = {"samples": int(spec["n"])} if spec.get("n") is not None else {"ratio": float(spec["ratio"])}
     return cell_id(constraint=spec["constraint"], s=spec["s"], d=spec["d"], **point)
+
+
+N0_FILE = "results/n0/constraint={constraint}/s={s}/d={d}.json"  # one per (constraint, s, d), shared by cells
+
+
+def n0_path(spec: dict) -> str:
+    return N0_FILE.format(constraint=spec["constraint"], s=spec["s"], d=spec["d"])
+
+
+def constant_files(config: dict, cells: dict) -> dict[str, dict]:
+    """{n0 file: the inputs its record must hold} of every paper-B cell's n0 (relu_lib.currency): only the l0
+    Monte Carlo reads the sample size (relu_lib.paper_b.theory.n0_record)."""
+    out = {}
+    for grid in cells.values():
+        for spec in grid.values():
+            l0 = spec["constraint"] == "l0"
+            out[n0_path(spec)] = {
+                "constraint": spec["constraint"],
+                "s": spec["s"],
+                "d": spec["d"],
+                "samples": config["paper_b"]["n0_samples"] if l0 else None,
+                "master_seed": config["seed"],
+            }
+    return out

@@ -2,6 +2,8 @@
 
 from relu_lib.study import Figure, Study
 
+C_TABLE = "results/summary/sample_complexity_c50_c90.parquet"  # c50/c90 of the sample-complexity experiment
+
 STUDY = Study(
     name="paper_b",
     paper="B",
@@ -11,6 +13,8 @@ STUDY = Study(
     cell_file="results/trajectories/{experiment}/{cell}/data.parquet",
     tables=("results/summary/{experiment}.parquet", "results/summary/{experiment}_cells.parquet"),
     figure_folder="",
+    extra_tables=(("sample_complexity", C_TABLE),),
+    constants="relu_lib.paper_b.grid",
     figures=(
         Figure("B1", "B1_trajectories", ("trajectories",), "B1 PGD from zero"),
         Figure("B2", "B2_sample_complexity", ("sample_complexity",), "B2 sample complexity"),

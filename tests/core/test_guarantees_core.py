@@ -88,3 +88,27 @@ def test_seed_must_be_a_true_finite_integer(value, text):
     config["seed"] = value
     with pytest.raises(UserError, match=text):
         relu_config.load(config)
+
+
+def test_a_fifo_or_a_device_in_a_cells_place_is_refused_without_opening_it(tmp_path):
+    """Before: reading a FIFO blocked start-up forever (dry runs included); a symlink to /dev/zero was read until
+    memory ran out. Now a file that is not regular is refused from its `stat`, and set aside as corrupt."""
+    import concurrent.futures
+
+    from relu_lib.currency import Expected, set_aside_stale
+
+    fifo = tmp_path / "results" / "summary" / "x.parquet"
+    fifo.parent.mkdir(parents=True)
+    os.mkfifo(fifo)
+    device = tmp_path / "results" / "summary" / "y.json"
+    device.symlink_to("/dev/zero")
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:  # a regression would block: bounded, not a hang
+        for path, reader in ((fifo, read_table), (device, read_json)):
+            with pytest.raises(UserError, match="not a regular file"):
+                pool.submit(reader, path).result(timeout=10)
+        expected = {"results/summary/x.parquet": Expected("aggregate", group="e")}
+        expected["results/summary/y.json"] = Expected("aggregate", group="e")
+        lines = pool.submit(set_aside_stale, expected, {"e": "k"}, False, tmp_path).result(timeout=10)
+    assert len(lines) == 2 and all("not a regular file" in line and ".corrupt" in line for line in lines), lines
+    assert not fifo.exists() and (fifo.parent / ".x.parquet.corrupt").exists()
+    assert not device.is_symlink() and (device.parent / ".y.json.corrupt").is_symlink()

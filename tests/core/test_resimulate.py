@@ -59,7 +59,9 @@ def test_paper_a_cell_is_reproduced(tmp_path, law, sampler):
     if sampler == "projected":
         return  # the script once is enough (a fresh interpreter: about a second)
     out = subprocess.run(
-        [sys.executable, str(REPO / "scripts" / "resimulate.py"), str(path)], capture_output=True, text=True
+        [sys.executable, str(REPO / "scripts" / "resimulate.py"), "--no-config", str(path)],
+        capture_output=True,
+        text=True,
     )
     assert out.returncode == 0 and "bit-identical" in out.stdout, out.stderr
 
@@ -94,7 +96,7 @@ def resimulate(*args: str) -> subprocess.CompletedProcess:
 def test_resimulate_help_prints_the_usage():
     out = resimulate("--help")  # before: taken as a file name ("error: --help: not a readable Parquet file")
     assert out.returncode == 0, out.stderr
-    assert out.stdout.startswith("usage: resimulate.py [-h] CELL_FILE [CELL_FILE ...]"), out.stdout
+    assert out.stdout.startswith("usage: resimulate.py [-h] [--config FILE] [--no-config]"), out.stdout
     assert "Exit status 0 if every file is reproduced bit-identically" in out.stdout
 
 
@@ -104,3 +106,45 @@ def test_resimulate_without_a_file_is_a_usage_error():
     assert out.stderr.startswith("usage: resimulate.py") and "the following arguments are required: CELL_FILE" in (
         out.stderr
     ), out.stderr
+
+
+def smoke_run_with_a_misplaced_cell(tmp_path):
+    """A run folder of the tiny config holding one paper-A cell written for another cell's spec at its path."""
+    import shutil
+
+    from conftest import SMOKE_CONFIG
+
+    from relu_lib import config as relu_config
+    from relu_lib.paper_a.study import STUDY
+    from relu_lib.results import load_config
+
+    shutil.copy(SMOKE_CONFIG, tmp_path / "config.yaml")
+    grid = relu_config.cells(load_config(tmp_path / "config.yaml"))["paper_a"]["attack_probability"]
+    (one, spec_one), (two, _) = list(grid.items())[:2]
+    train_a(spec_one, tmp_path / STUDY.file_of("attack_probability", one))
+    misplaced = tmp_path / STUDY.file_of("attack_probability", two)
+    misplaced.parent.mkdir(parents=True)
+    shutil.copy(tmp_path / STUDY.file_of("attack_probability", one), misplaced)
+    return tmp_path / STUDY.file_of("attack_probability", one), misplaced
+
+
+def test_resimulate_refuses_a_misplaced_cell_and_a_file_outside_the_run(tmp_path):
+    """Before: a file copied over another cell's path was reported "bit-identical" (it is, to itself)."""
+    good, misplaced = smoke_run_with_a_misplaced_cell(tmp_path)
+    from relu_lib.errors import UserError
+    from relu_lib.resimulate import expected_cell
+
+    assert compare(good, expected_cell(good, tmp_path / "config.yaml", tmp_path)).identical
+    with pytest.raises(UserError, match="stale: written for another cell spec"):
+        compare(misplaced, expected_cell(misplaced, tmp_path / "config.yaml", tmp_path))
+    stray = tmp_path / "results" / "elsewhere.parquet"
+    stray.write_bytes(good.read_bytes())
+    with pytest.raises(UserError, match="not a cell file of this config"):
+        expected_cell(stray, tmp_path / "config.yaml", tmp_path)
+    out = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "resimulate.py"), str(misplaced.relative_to(tmp_path))],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert out.returncode == 2 and out.stderr.startswith("error: ") and "stale" in out.stderr, out.stderr

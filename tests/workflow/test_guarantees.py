@@ -107,6 +107,77 @@ def test_growing_the_grid_by_a_near_duplicate_is_rejected_and_cells_untouched(ru
     assert outputs(workdir) == before
 
 
+OTHER_CELL = CELL.replace("/beta=0/", "/beta=0.5/")  # the same experiment's other cell
+MILDER_CELL = "results/trajectories/milder_conditions/law=shifted/b=4/adv=none/beta=0/theta=0/data.parquet"
+
+
+def run_with(workdir: Path, config: dict, *args: str):
+    (workdir / "config.yaml").write_text(yaml.safe_dump(config))
+    try:
+        result = snakemake(workdir, "--cores", "2", *args)
+    finally:
+        shutil.copy(SMOKE_CONFIG, workdir / "config.yaml")
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+def test_a_cell_copied_over_another_cells_path_is_set_aside_and_rebuilt(runs):
+    """Before: the copy was trusted (its checksum is intact), the summary dropped a cell and later runs said
+    "Nothing to be done". Now its stored spec is compared with the config's spec for its path."""
+    workdir = runs[0]
+    before = (workdir / CELL).read_bytes()
+    shutil.copy(workdir / OTHER_CELL, workdir / CELL)
+    plan = snakemake(workdir, "--dry-run")
+    assert f"integrity: {CELL}: stale: written for another cell spec" in plan.stderr and "a real run" in plan.stderr
+    assert (workdir / CELL).read_bytes() == (workdir / OTHER_CELL).read_bytes()  # a dry run moves nothing
+    result = snakemake(workdir, "--cores", "2")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert f"integrity: {CELL}: stale: written for another cell spec" in result.stderr
+    assert (workdir / CELL).read_bytes() == before and jobs_run(result).count("train_a") == 1
+    assert (workdir / CELL).with_name(".data.parquet.stale").is_file()  # kept for inspection
+
+
+def test_a_cell_of_another_config_is_rebuilt_even_without_snakemakes_records(runs):
+    """A cell written under `shift: 2.0` copied into a `shift: 1.5` run, after `rm -rf .snakemake`: rebuilt
+    (before: kept, and its consumers rerun on it). The cell's path does not name the law's parameters."""
+    workdir = runs[0]
+    original = (workdir / MILDER_CELL).read_bytes()
+    config = yaml.safe_load(SMOKE_CONFIG.read_text())
+    config["laws"]["shifted"]["shift"] = 2.0
+    changed = run_with(workdir, config)
+    assert jobs_run(changed).count("train_a") == 1 and f"integrity: {MILDER_CELL}: stale" in changed.stderr
+    other_config_cell = (workdir / MILDER_CELL).read_bytes()
+    assert other_config_cell != original
+    shutil.rmtree(workdir / ".snakemake")
+    back = snakemake(workdir, "--cores", "2")
+    assert back.returncode == 0 and jobs_run(back).count("train_a") == 1, back.stderr[-3000:]
+    (workdir / MILDER_CELL).write_bytes(other_config_cell)
+    result = snakemake(workdir, "--cores", "2")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert f"integrity: {MILDER_CELL}: stale: written for another cell spec" in result.stderr
+    assert (workdir / MILDER_CELL).read_bytes() == original and jobs_run(result).count("train_a") == 1
+
+
+def test_a_checks_change_without_snakemakes_records_rebuilds_the_verdicts(runs):
+    """`checks.z` changed after `rm -rf .snakemake`: every experiment's aggregates are rebuilt (before: nothing
+    reran, and the table kept the old z); set back, they are rebuilt again, byte-identical to the first run."""
+    workdir = runs[0]
+    bounds = workdir / "results" / "bounds" / "milder_conditions.parquet"
+    original = bounds.read_bytes()
+    shutil.rmtree(workdir / ".snakemake")
+    config = yaml.safe_load(SMOKE_CONFIG.read_text())
+    config["checks"]["z"] = 2.5
+    changed = run_with(workdir, config)
+    ran = jobs_run(changed)
+    assert "train_a" not in ran and "train_b" not in ran and ran.count("check_a") == 4, ran
+    assert "integrity: results/bounds/milder_conditions.parquet: stale: built under another config" in changed.stderr
+    assert bounds.read_bytes() != original
+    shutil.rmtree(workdir / ".snakemake")
+    back = snakemake(workdir, "--cores", "2")
+    assert back.returncode == 0, back.stderr[-3000:]
+    assert bounds.read_bytes() == original
+
+
 def test_an_oversized_cell_is_refused_with_its_estimate(tmp_path):
     config = yaml.safe_load(SMOKE_CONFIG.read_text())
     config["limits"] = {"max_mem_mb": 200}  # below what any job declares (the interpreter alone is 250 MB)
