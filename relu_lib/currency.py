@@ -10,15 +10,15 @@ that it is the file the current config asks for at that path:
 * A **constant** file (paper B's n0) stores its inputs; it is current when they equal the config's.
 * Every other result file (summaries, checks, theory curves, the c50/c90 and bound tables) is an **aggregate**
   of one experiment (or of the whole table). Its experiment's *key* hashes everything an aggregate may read:
-  the experiment's cell specs, its paper's config section and `checks`. The workflow records each key in
-  `results/currency.json` when it starts; an experiment whose key differs from the recorded one (or has none)
-  has its aggregates set aside, so they are rebuilt, whether or not Snakemake's own records (.snakemake/)
-  still exist.
+  the experiment's cell specs, its paper's config section and `checks`. The workflow records each key (and
+  each cell's spec hash) in `results/currency.json` when it starts (`record`); an experiment whose key differs
+  from the recorded one (or has none) has its aggregates set aside, so they are rebuilt, whether or not
+  Snakemake's own records (.snakemake/) still exist.
 
 The workflow's start-up pass (`set_aside_stale`) moves a file that is not current to `.<name>.stale` (a corrupt
 one to `.<name>.corrupt`), hidden and kept for inspection, with one line naming it and why; the run rebuilds it
 and, its inputs being newer, everything downstream. A reader (relu_lib.results, scripts/resimulate.py) applies
-the same checks through `cell_problem` and `aggregate_problem` and refuses the file instead.
+the same checks through `cell_problem` and `rows_problem` and refuses the file instead.
 """
 
 from __future__ import annotations
@@ -74,23 +74,28 @@ def constant_problem(record: dict, fields: dict) -> str | None:
     return None
 
 
-def experiment_keys(config: dict, cells: dict) -> dict[str, str]:
-    """{experiment: key} of every experiment of the config, and BOUND_TABLE's key."""
+def record(config: dict, cells: dict) -> dict[str, dict]:
+    """{experiment: {"key", "cells": {cell id: spec hash}, "checks": hash}} of every experiment of the config, and
+    BOUND_TABLE's {"key"}: what results/currency.json holds once the workflow has started on this config."""
     from relu_lib.studies import BY_NAME
 
-    keys = {}
+    out = {}
     for name, experiments in cells.items():
         section = config.get(f"paper_{BY_NAME[name].paper.lower()}", {})
         for experiment, grid in experiments.items():
-            keys[experiment] = config_hash(
-                {"cells": grid, "paper": section, "checks": config.get("checks"), "seed": config.get("seed")}
-            )
-    keys[BOUND_TABLE] = config_hash({"experiments": keys, "checks": config.get("checks")})
-    return keys
+            key = {"cells": grid, "paper": section, "checks": config.get("checks"), "seed": config.get("seed")}
+            out[experiment] = {
+                "key": config_hash(key),
+                "cells": {cell: config_hash(spec) for cell, spec in grid.items()},
+                "checks": config_hash(config.get("checks")),
+            }
+    keys = {experiment: entry["key"] for experiment, entry in out.items()}
+    out[BOUND_TABLE] = {"key": config_hash({"experiments": keys, "checks": config.get("checks")})}
+    return out
 
 
-def recorded_keys(root=".") -> dict[str, str]:
-    """The keys the aggregates under `root` were built under ({} if none are recorded or the record is bad)."""
+def recorded(root=".") -> dict[str, dict]:
+    """The record the aggregates under `root` were built under ({} if there is none or it is not readable)."""
     from relu_lib.errors import UserError
     from relu_lib.io import read_json
 
@@ -98,21 +103,36 @@ def recorded_keys(root=".") -> dict[str, str]:
     if not path.is_file():
         return {}
     try:
-        return {k: v for k, v in read_json(path).items() if isinstance(v, str)}
+        return {k: v for k, v in read_json(path).items() if isinstance(v, dict)}
     except UserError:
         return {}
 
 
-def aggregate_problem(group: str, current: dict[str, str], recorded: dict[str, str]) -> str | None:
+def aggregate_problem(group: str, current: dict, built: dict) -> str | None:
     """Why an aggregate of `group` (an experiment or BOUND_TABLE) was not built under the current config."""
-    if recorded.get(group) is None:
-        return f"no record of the config it was built under ({MARKER} has no key for {group!r})"
-    if recorded[group] != current[group]:
+    if group not in built:
+        return f"no record of the config it was built under ({MARKER} has no entry for {group!r})"
+    if built[group].get("key") != current[group]["key"]:
         return f"built under another config of {group!r} (its key in {MARKER} differs from the config's)"
     return None
 
 
-def file_problem(path, expected: Expected, current: dict, recorded: dict) -> tuple[str, str] | None:
+def rows_problem(experiment: str, current: dict, built: dict, cells, checks: bool) -> str | None:
+    """Why the rows of `cells` in an aggregate of `experiment` do not belong to the current config: the run
+    built it for other specs of these cells (or, with `checks`, under other `checks` settings). A reader may
+    ask for fewer cells than the run had: the rows of a cell depend on that cell only (and on `checks`)."""
+    entry = built.get(experiment)
+    if entry is None:
+        return f"no record of the config it was built under ({MARKER} has no entry for {experiment!r})"
+    stale = [c for c in cells if c in entry.get("cells", {}) and entry["cells"][c] != current[experiment]["cells"][c]]
+    if stale:
+        return f"built for other specs of {len(stale)} cell(s) than the config's, e.g. {stale[0]}"
+    if checks and entry.get("checks") != current[experiment]["checks"]:
+        return f"judged under other `checks` settings than the config's (recorded in {MARKER})"
+    return None
+
+
+def file_problem(path, expected: Expected, current: dict, built: dict) -> tuple[str, str] | None:
     """(tag, why) if the existing result file at `path` must not be read: tag `corrupt` (its checksum or its
     kind) or `stale` (not what the config asks for), else None."""
     from relu_lib.errors import UserError
@@ -127,7 +147,7 @@ def file_problem(path, expected: Expected, current: dict, recorded: dict) -> tup
     elif expected.kind == "constant":
         why = constant_problem(meta, expected.spec)
     else:
-        why = aggregate_problem(expected.group, current, recorded)
+        why = aggregate_problem(expected.group, current, built)
     return None if why is None else ("stale", f"{path}: stale: {why}")
 
 
@@ -152,18 +172,18 @@ def expected_files(config: dict, cells: dict) -> dict[str, Expected]:
     return out
 
 
-def set_aside_stale(expected: dict[str, Expected], current: dict[str, str], dry_run: bool, root=".") -> list[str]:
+def set_aside_stale(expected: dict[str, Expected], current: dict, dry_run: bool, root=".") -> list[str]:
     """The workflow's start-up pass over the existing result files: each one that is corrupt or stale is moved to
-    `.<name>.<tag>` (a dry run only reports), then the current keys are recorded. Returns the lines printed."""
+    `.<name>.<tag>` (a dry run only reports), then the current `record` is written. Returns the lines printed."""
     from relu_lib.io import write_json
 
-    recorded = recorded_keys(root)
+    built = recorded(root)
     lines = []
     for path, want in expected.items():
         full = Path(root) / path
         if not (full.exists() or full.is_symlink()):
             continue
-        problem = file_problem(full, want, current, recorded)
+        problem = file_problem(full, want, current, built)
         if problem is None:
             continue
         tag, why = problem
@@ -173,7 +193,7 @@ def set_aside_stale(expected: dict[str, Expected], current: dict[str, str], dry_
         aside = full.with_name(f".{full.name}.{tag}")
         full.replace(aside)
         lines.append(f"integrity: {why}; moved to {aside}, rebuilt by this run")
-    if not dry_run and recorded != current:
+    if not dry_run and built != current:
         write_json(Path(root) / MARKER, current)
     for line in lines:
         print(line, file=sys.stderr)

@@ -87,7 +87,7 @@ def trajectories(experiment: str, config="config.yaml", root=".", columns: list[
         table, meta = read_table(path)
         problem = cell_problem(meta, specs[cell], study.trainer)
         if problem:
-            raise UserError(f"{path}: {problem}; run `snakemake --cores N` with this config to rebuild it")
+            raise UserError(f"{path}: stale: {problem}; run `snakemake --cores N` with this config to rebuild it")
         if columns is not None:
             table = table.select([c for c in columns if c not in keys])
         grid = parse_cell_id(cell)
@@ -106,7 +106,7 @@ def summaries(experiment: str, config="config.yaml", root=".", kind: str = "") -
     column; `kind="cells"` reads paper B's per-cell statistics."""
     cells = cell_ids(experiment, config)
     path = Path(root) / "results" / "summary" / f"{experiment}{'_' + kind if kind else ''}.parquet"
-    frame = _read(path, experiment, config, root)
+    frame = _read(path, experiment, config, root, cells, checks=False)
     if "cell" not in frame:  # paper A: the cell id from the grid columns
         from relu_lib.cells import cell_id
 
@@ -126,7 +126,7 @@ def verdicts(experiment: str, config="config.yaml", root=".") -> pd.DataFrame:
     columns parsed from the cell id (typed by `GRID_TYPES`) in front."""
     cells = cell_ids(experiment, config)
     path = Path(root) / "results" / "bounds" / f"{experiment}.parquet"
-    frame = _current(_read(path, experiment, config, root), cells, experiment, path)
+    frame = _current(_read(path, experiment, config, root, cells, checks=True), cells, experiment, path)
     grid = pd.DataFrame([parse_cell_id(c) for c in frame["cell"]], index=frame.index)
     for key in grid:
         grid[key] = grid[key].astype("str" if GRID_TYPES.get(key) == pa.string() else GRID_TYPES[key].to_pandas_dtype())
@@ -213,8 +213,9 @@ def _cells(config) -> dict:
     return relu_config.cells(load_config(config))
 
 
-def _read(path: Path, experiment: str, config, root) -> pd.DataFrame:
-    """An aggregate of `experiment`, refused unless it was built under this config (relu_lib.currency)."""
+def _read(path: Path, experiment: str, config, root, cells, checks: bool) -> pd.DataFrame:
+    """An aggregate of `experiment`, refused unless the run built it for the specs `config` gives `cells` (and,
+    with `checks`, under its `checks` settings): relu_lib.currency.rows_problem."""
     from relu_lib import currency
     from relu_lib.io import read_table
 
@@ -224,8 +225,8 @@ def _read(path: Path, experiment: str, config, root) -> pd.DataFrame:
             f"experiment {experiment!r} has not been summarised"
         )
     loaded = load_config(config)
-    keys = currency.experiment_keys(loaded, _cells(loaded))
-    problem = currency.aggregate_problem(experiment, keys, currency.recorded_keys(root))
+    current = currency.record(loaded, _cells(loaded))
+    problem = currency.rows_problem(experiment, current, currency.recorded(root), cells, checks)
     if problem:
         raise UserError(f"{path}: stale: {problem}; run `snakemake --cores N` with this config to rebuild it")
     frame = read_table(path)[0].to_pandas()

@@ -261,7 +261,7 @@ def set_aside_stale_before_the_dag(build_dag):
 
     def build(*args, **kwargs):
         if workflow.is_main_process and workflow.executor_plugin is not None:
-            relu_currency.set_aside_stale(EXPECTED, relu_currency.experiment_keys(CONFIG, CELLS), workflow.dryrun)
+            relu_currency.set_aside_stale(EXPECTED, relu_currency.record(CONFIG, CELLS), workflow.dryrun)
         return build_dag(*args, **kwargs)
 
     return build

@@ -113,8 +113,11 @@ CASES = [
     ("eta-negative", f"{BS}.eta", -0.05, f"'{BS}.eta'", "a finite number > 0"),
     ("beta-threshold-huge", f"{AP}.beta_threshold", -1e7, f"'{AP}.beta_threshold'", ">= -1000000"),
     ("delta-one", "checks.delta", 1.0, "'checks.delta'", "a finite number > 0 and < 1"),
-    ("epsilon-zero", "checks.epsilon", 0, "'checks.epsilon'", "a finite number > 0"),
-    ("z-negative", "checks.z", -3, "'checks.z'", "a finite number > 0"),
+    ("epsilon-zero", "checks.epsilon", 0, "'checks.epsilon'", "a finite number >= 1e-06"),
+    # before: accepted, and the theorems' step counts (~ 1/epsilon^2) overflowed downstream
+    ("epsilon-tiny", "checks.epsilon", 1e-300, "'checks.epsilon'", "a finite number >= 1e-06"),
+    ("z-negative", "checks.z", -3, "'checks.z'", "a finite number >= 1"),
+    ("z-tiny", "checks.z", 1e-300, "'checks.z'", "a finite number >= 1"),  # before: exit 0, false `violated` rows
     ("z-huge", "checks.z", 31, "'checks.z'", "<= 30"),
     # runs <= 1 (a standard error needs two)
     ("runs-zero", f"{AP}.runs", 0, f"'{AP}.runs'", "an integer >= 2"),
@@ -250,6 +253,22 @@ CASES = [
         {**TAILS_OK, "edge_fractions": [0.5, 1.0]},
         f"'{TAILS}.edge_fractions[1]'",
         "a finite number > 0 and < 1",
+    ),
+    # before: the grid was built until memory ran out (b = 10^12), or a traceback (||w*|| = 1e-300)
+    ("tails-batch-size-huge", TAILS, {**TAILS_OK, "batch_sizes": [10**12]}, f"'{TAILS}.batch_sizes[0]'", "<= 64"),
+    (
+        "tails-filter-too-deep",
+        TAILS,
+        {**TAILS_OK, "w_star_norm": 1e-300},
+        f"'{TAILS}.theta' / (sigma of 'normal'",
+        "allowed values: theta / (sigma ||w*||) <= 10",
+    ),
+    (
+        "tails-edge-fractions-near-duplicate",
+        TAILS,
+        {**TAILS_OK, "edge_fractions": [0.5, 0.5000001]},
+        f"'{TAILS}.edge_fractions'",
+        "differ by less than a relative 1e-06",
     ),
     (
         "tails-law-not-gaussian",

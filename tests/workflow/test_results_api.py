@@ -153,3 +153,32 @@ def test_figure_data_names_an_unknown_figure(run, config):
     with pytest.raises(UserError, match="unknown figure 'A1'; paper A's figures: fig1"):
         results.figure_data("A1", config, run)
     assert {f.id for f in FIGURES} >= {"fig1", "fig2", "fig3", "fig4", "fig5", "alg2_vs_sgd", "milder"}
+
+
+def test_the_api_refuses_a_flipped_bit_a_misplaced_cell_and_a_stale_summary(smoke_run, config, tmp_path):
+    """Before: a one-bit flip that io.verify reports came back as 8 changed values, a misplaced file was served
+    as the cell its folder names, and a summary of another config was read as this one's."""
+    shutil.copytree(smoke_run / "results", tmp_path / "results")
+    folder = tmp_path / "results/trajectories/attack_magnitude"
+    cell, other = results.cell_ids("attack_magnitude", config)
+    assert len(results.trajectories("attack_magnitude", config, tmp_path))
+    good = (folder / cell / "data.parquet").read_bytes()
+    flipped = bytearray(good)
+    flipped[200] ^= 1
+    (folder / cell / "data.parquet").write_bytes(bytes(flipped))
+    with pytest.raises(UserError, match="corrupt"):
+        results.trajectories("attack_magnitude", config, tmp_path)
+    shutil.copy(folder / other / "data.parquet", folder / cell / "data.parquet")  # misplaced: another cell's file
+    with pytest.raises(UserError, match=f"{cell}/data.parquet: stale: written for another cell spec"):
+        results.trajectories("attack_magnitude", config, tmp_path)
+    (folder / cell / "data.parquet").write_bytes(good)
+    changed = copy.deepcopy(config)
+    changed["laws"]["normal"]["sigma"] = 2.0  # the run was not redone under it
+    for loader in (results.trajectories, results.summaries, results.verdicts):
+        with pytest.raises(UserError, match="stale"):
+            loader("attack_magnitude", changed, tmp_path)
+    stricter = copy.deepcopy(config)
+    stricter["checks"]["z"] = 2.0
+    assert len(results.summaries("attack_magnitude", stricter, tmp_path))  # a summary does not depend on checks
+    with pytest.raises(UserError, match="judged under other `checks` settings"):
+        results.verdicts("attack_magnitude", stricter, tmp_path)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -210,3 +211,15 @@ def test_a_changed_law_reruns_the_shards_of_its_cells(sharded):
     plan = job_counts(run(sharded["workdir"], changed, "--dry-run"))
     magnitude = relu_config.cells(relu_config.load(changed))["paper_a"]["attack_magnitude"]
     assert {f"train_a_{name}" for name in shards.partition(magnitude, 3, "attack_magnitude")} <= set(plan)
+
+
+def test_a_misplaced_cell_in_a_shard_is_rebuilt_by_its_shard(sharded, per_cell):
+    """A cell file copied over another cell's path in a sharded run is set aside as stale; its shard rebuilds it
+    (keeping its current cells), byte-identical to the one-job-per-cell run."""
+    workdir = sharded["workdir"]
+    one, two = sorted(sharded["after"])[:2]
+    shutil.copy(workdir / two, workdir / one)
+    output = run(workdir, extended(SHARDED))
+    assert f"integrity: {one}: stale: written for another cell spec" in output
+    assert files(workdir)[one][0] == files(per_cell)[one][0]
+    assert {p: d for p, (d, _) in files(workdir).items()} == {p: d for p, (d, _) in files(per_cell).items()}

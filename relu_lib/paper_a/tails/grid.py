@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from relu_lib.cells import cell_id
+from relu_lib.cells import cell_id, check_axis
 from relu_lib.errors import UserError
 
 NAME = "tails"
@@ -27,6 +27,9 @@ DEFAULTS = {  # the optional keys (relu_lib/config_schema.json, experiment_tails
     "by_law": {},  # law name -> its own BY_LAW_KEYS (n = 100 resolves a tail only near the edge, and mixes slowly)
 }
 BY_LAW_KEYS = ("batch_sizes", "edge_fractions", "seeds", "samples")
+# theta / (sigma ||w*||) up to which the filter's Gauss rules resolve a clean sample's pass probability (measured:
+# 10 plans, 33 leaves every position's active part empty)
+MAX_FILTER_DEPTH = 10.0
 
 
 def experiment(config: dict) -> dict | None:
@@ -75,6 +78,19 @@ def validate(config: dict) -> None:
     for i, d in enumerate(exp["conjecture_dims"]):
         if d < MIN_N:
             raise UserError(f"'{KEY}.conjecture_dims[{i}]' = {d}; allowed values: integers >= {MIN_N}")
+    for name in exp["laws"]:
+        depth = exp["theta"] / (config["laws"][name]["sigma"] * exp["w_star_norm"])
+        if depth > MAX_FILTER_DEPTH:
+            raise UserError(
+                f"'{KEY}.theta' / (sigma of '{name}' x '{KEY}.w_star_norm') = {depth:.4g}: Algorithm 2's filter "
+                "y > theta would pass a clean sample with a probability the predictions' Gauss rules cannot resolve; "
+                f"allowed values: theta / (sigma ||w*||) <= {MAX_FILTER_DEPTH:g}"
+            )
+    for key in ("edge_fractions", "conjecture_fractions"):
+        check_axis(f"{KEY}.{key}", exp[key])
+    for name, own in exp["by_law"].items():
+        if "edge_fractions" in own:
+            check_axis(f"{KEY}.by_law.{name}.edge_fractions", own["edge_fractions"])
     if len(exp["adversaries"]) != len(set(exp["adversaries"])):
         raise UserError(f"'{KEY}.adversary' = {exp['adversaries']} names an attack twice; allowed values: {ATTACKS}")
 
