@@ -36,6 +36,7 @@ GRID_TYPES = {
     "law": pa.string(),
     "b": pa.int64(),
     "adv": pa.string(),
+    "attack": pa.string(),  # the tails study's name of the adversary
     "beta": pa.float64(),
     "theta": pa.float64(),
     "constraint": pa.string(),

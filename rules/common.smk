@@ -174,6 +174,7 @@ def warm_up_paper_a_kernel():
     (changed params, code) unless the cells rerun too. Results never depend on the warm-up."""
     if not CELLS_A:
         return
+    print("paper A: loading the compiled kernel (a fresh clone compiles it first: about 30 s)", file=sys.stderr)
     KERNEL_WARMUP_LOG.parent.mkdir(parents=True, exist_ok=True)
     with KERNEL_WARMUP_LOG.open("w") as log:
         done = subprocess.run(

@@ -89,7 +89,7 @@ rule check_a:
     log:
         "logs/bounds/{experiment}.log",
     shell:
-        'python "$RELU_SCRIPTS"/paper_a/check.py --experiment {wildcards.experiment} --z {params.z} '
+        'python "$RELU_SCRIPTS"/paper_a/check.py --experiment {wildcards.experiment:q} --z {params.z} '
         "--moment-samples {params.samples} --epsilon {params.epsilon} --delta {params.delta} "
         "--rows {output.rows:q} --curves {output.curves:q} "
         "--cells {input.cells:q} > {log:q} 2>&1"

@@ -19,8 +19,8 @@ rule n0_b:
     log:
         "logs/n0/constraint={constraint}/s={s}/d={d}.log",
     shell:
-        'python "$RELU_SCRIPTS"/paper_b/n0.py --constraint {wildcards.constraint} --s {wildcards.s} '
-        "--d {wildcards.d} --samples {params.samples} --seed {params.seed} --out {output:q} > {log:q} 2>&1"
+        'python "$RELU_SCRIPTS"/paper_b/n0.py --constraint {wildcards.constraint:q} --s {wildcards.s:q} '
+        "--d {wildcards.d:q} --samples {params.samples} --seed {params.seed} --out {output:q} > {log:q} 2>&1"
 
 
 if CELLS_PER_JOB == 1:
@@ -132,7 +132,7 @@ rule check_b:
     log:
         "logs/bounds/{experiment}.log",
     shell:
-        'python "$RELU_SCRIPTS"/paper_b/check.py --experiment {wildcards.experiment} --z {params.z} '
+        'python "$RELU_SCRIPTS"/paper_b/check.py --experiment {wildcards.experiment:q} --z {params.z} '
         "--cells {input.cells:q} {params.c_table} --out {output:q} > {log:q} 2>&1"
 
 

@@ -93,8 +93,6 @@ SUMMARY_COLUMNS = (
     "conjecture_lambda",
     "conjecture_growth",
     "conjecture_growth_se",
-    "cpu_measured",
-    "cpu_model",
 )
 
 
@@ -224,8 +222,6 @@ def estimate_cell(norms: dict, meta: dict, rng: np.random.Generator, n_boot: int
             "thin": plan["thin"],
             "burn_in": plan["burn_in"],
             "non_finite": int(np.count_nonzero(~np.isfinite(measured[i]))),
-            "cpu_measured": meta.get("cpu_seconds", {}).get("measured", math.nan),
-            "cpu_model": meta.get("cpu_seconds", {}).get("model", math.nan),
         }
         se = float(np.std(boots[:, i], ddof=1))
         if finite[i]:

@@ -155,7 +155,6 @@ def run_to_parquet(spec: dict, path) -> dict:
         "thin_rule": f"ceil({spec['thin_factor']:g} x (1 / (eta m) + 1 / (alpha |gamma|))) per algorithm "
         "(docs/tails.md, benchmarks/tails_autocorrelation.py)",
         "non_finite": {s: int(np.count_nonzero(~np.isfinite(v))) for s, v in norms.items()},
-        "cpu_seconds": seconds,
         "provenance": stamp(spec, __name__),
     }
     write_table(path, norms_table(spec, norms), meta)
