@@ -41,6 +41,7 @@ from conftest import REPO, snakemake
 import relu_lib
 from relu_lib import config as relu_config
 from relu_lib import provenance
+from relu_lib.currency import MARKER
 from relu_lib.io import read_table, write_table
 from relu_lib.paper_a import checks
 from relu_lib.paper_a.cell import ALGORITHMS, CellSpec
@@ -152,7 +153,7 @@ def snapshot(workdir: Path) -> dict:
                 table.schema.metadata,
                 hashlib.sha256(path.read_bytes()).hexdigest(),
             )
-        elif path.suffix == ".json":
+        elif path.suffix == ".json" and path.name != Path(MARKER).name:  # the run's record of its config
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
             out[str(path.relative_to(workdir))] = (None, path.read_text(), digest)
     return out
