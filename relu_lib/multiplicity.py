@@ -92,7 +92,7 @@ def needed(r, target: float) -> float:
     """Units that would decide an inconclusive row at its observed effect: the frequency or standard error held,
     the smallest number at which its p_holds would reach `target`."""
     replicates = float(getattr(r, "replicates", math.nan))
-    if not math.isfinite(replicates) or replicates <= 0 or not math.isfinite(r.p_holds):
+    if not math.isfinite(replicates) or replicates <= 0 or not r.p_holds < 1:  # p_holds 1: a rule of its own
         return float(getattr(r, "seeds_needed", math.nan))
     if getattr(r, "test", "") == EXACT_BINOMIAL:
         return trials_at_frequency(r.observed, r.predicted, target, int(replicates))
