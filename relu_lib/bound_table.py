@@ -10,6 +10,26 @@ import pandas as pd
 from relu_lib.multiplicity import LEVEL, decide
 from relu_lib.verdicts import ROW_COLUMNS, VERDICTS, summary_line
 
+# A row is the same test as another when these agree: a cell shared by several experiments (the same cell id,
+# hence the same random streams) gives the same observation in each.
+SAME_TEST = ("check", "cell", "run", "step", "quantity", "predicted", "observed", "observed_se")
+
+
+def judged_once(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows with every exact duplicate of a test dropped (the first experiment's row is kept, its reason
+    naming the others): counted once, a shared cell neither doubles a finding nor spends the level twice."""
+    keys = [c for c in SAME_TEST if c in frame]
+    key = frame[keys].astype(str).agg("|".join, axis=1)
+    first = ~key.duplicated(keep="first")
+    others = frame.loc[~first].groupby(key[~first], sort=False)["experiment"].agg(lambda e: ", ".join(dict.fromkeys(e)))
+    out = frame.loc[first].copy()
+    named = key[first].map(others)
+    shared = named.notna()
+    out.loc[shared, "reason"] = out.loc[shared, "reason"].astype(str) + (
+        "; the same test (cell and streams) in " + named[shared] + ": judged once, here"
+    )
+    return out.reset_index(drop=True)
+
 
 def control_line(frame: pd.DataFrame, level: float, scope: str, z: float | None) -> str:
     """The table's error control in one sentence (its header)."""
@@ -78,7 +98,7 @@ def write_bound_table(
         metas.append(meta)
     frame = pd.concat(frames, ignore_index=True)
     frame["verdict"] = pd.Categorical(frame["verdict"].astype(str), categories=VERDICTS)
-    frame = decide(frame, level, scope, z)
+    frame = decide(judged_once(frame), level, scope, z)
     control = control_line(frame, level, scope, z)
     prov = stamp(inputs_config(metas, level=level, scope=scope, z=z), __name__)
     write_table(parquet_path, pa.Table.from_pandas(frame, preserve_index=False), {"provenance": prov})

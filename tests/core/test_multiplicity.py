@@ -7,7 +7,7 @@ import pytest
 
 from relu_lib import config as relu_config
 from relu_lib import multiplicity, verdicts
-from relu_lib.bound_table import control_line
+from relu_lib.bound_table import control_line, judged_once
 from relu_lib.distributions import binomial_cdf
 
 
@@ -104,3 +104,12 @@ def test_the_table_header_states_the_level_and_the_scope():
     assert "level 0.01" in line and "each check family" in line and "10 tested rows" in line
     assert "no multiplicity control" in control_line(frame, 0.05, "table", 3.0)
     assert "level 0.05 over the whole table" in control_line(frame, 0.05, "table", None)
+
+
+def test_a_cell_shared_by_experiments_is_judged_once():
+    one = verdicts.row("equal", 1.01, 0.01, 1.0, check="k", paper="A", experiment="e1", cell="c", step=10.0)
+    same = verdicts.row("equal", 1.01, 0.01, 1.0, check="k", paper="A", experiment="e2", cell="c", step=10.0)
+    other = verdicts.row("equal", 1.02, 0.01, 1.0, check="k", paper="A", experiment="e2", cell="c", step=20.0)
+    frame = judged_once(verdicts.to_frame([one, same, other]))
+    assert frame["experiment"].tolist() == ["e1", "e2"] and frame["step"].tolist() == [10.0, 20.0]
+    assert "in e2: judged once" in frame["reason"].iloc[0] and "judged once" not in frame["reason"].iloc[1]
