@@ -19,7 +19,7 @@ def judged_once(frame: pd.DataFrame) -> pd.DataFrame:
     """The rows with every exact duplicate of a test dropped (the first experiment's row is kept, its reason
     naming the others): counted once, a shared cell neither doubles a finding nor spends the level twice."""
     keys = [c for c in SAME_TEST if c in frame]
-    key = frame[keys].astype(str).agg("|".join, axis=1)
+    key = frame.groupby(keys, dropna=False, sort=False, observed=True).ngroup()  # NaN equal to NaN
     first = ~key.duplicated(keep="first")
     others = frame.loc[~first].groupby(key[~first], sort=False)["experiment"].agg(lambda e: ", ".join(dict.fromkeys(e)))
     out = frame.loc[first].copy()
@@ -107,11 +107,13 @@ def write_bound_table(
         "# Bound checks",
         "",
         "Every statement of the papers (source `paper`: a theorem, remark, example or a value read off a figure) and",
-        "every prediction derived here (source `derived`, docs/theory.md) against the simulation. A verdict compares",
-        "the observation with its Monte Carlo standard error (se) to the bound or predicted value: `holds` /",
-        "`violated` beyond z se, `inconclusive` when the uncertainty straddles it, `not_applicable` when a hypothesis",
-        "fails (`regime` names it; the row still carries bound, observation and their `ratio`: bound / observation",
-        "for a bound, observation / prediction for an identity).",
+        "every prediction derived here (source `derived`, docs/theory.md) against the simulation. A row compares",
+        "the observation with its Monte Carlo standard error (se) to the bound or predicted value through a p-value",
+        "(`test` names the test): `violated` where the data contradict the statement under the error control below,",
+        "`holds` where they show a bound satisfied (or an identity consistent, with power), `inconclusive` otherwise",
+        "(with the seeds that would decide it), `not_applicable` when a hypothesis fails (`regime` names it; the row",
+        "still carries bound, observation and their `ratio`: bound / observation for a bound, observation /",
+        "prediction for an identity).",
         "",
         f"**Error control:** {control}",
         "",
@@ -121,6 +123,7 @@ def write_bound_table(
         "",
         counts.reset_index().to_markdown(index=False),
         "",
+        *not_holding_section(frame),
     ]
     for (experiment, check), rows in frame.groupby(["experiment", "check"], sort=False):
         rows = rows.sort_values("verdict", key=lambda v: v.map(VERDICT_ORDER))
@@ -140,6 +143,33 @@ def write_bound_table(
     write_text(html_path, page)
     if csv_path:
         write_text(csv_path, csv_text(frame, prov))
+
+
+def not_holding_section(frame: pd.DataFrame) -> list[str]:
+    """The rows that are `violated` or `inconclusive`, each with its p-value, threshold and reason: what a reader
+    has to judge (a finding, an expected false alarm at the stated level, or replication too expensive)."""
+    rows = frame[frame["verdict"].astype(str).isin(("violated", "inconclusive"))]
+    if rows.empty:
+        return ["## Rows that do not hold", "", "None: every tested row holds or is not applicable.", ""]
+    rows = rows.sort_values("verdict", key=lambda v: v.astype(str).map(VERDICT_ORDER), kind="stable")
+    lines = ["| verdict | experiment | check | cell | step | observed | predicted | p-value | threshold | reason |"]
+    lines.append("|" + "---|" * 10)
+    for r in rows.itertuples():
+        cells = [
+            f"**{r.verdict}**",
+            r.experiment,
+            r.check,
+            f"`{r.cell}`",
+            "" if pd.isna(r.step) else f"{r.step:.0f}",
+            _plus_minus(r.observed, r.observed_se),
+            "" if pd.isna(r.predicted) else f"{r.predicted:.4g}",
+            "" if pd.isna(getattr(r, "p_value", float("nan"))) else f"{r.p_value:.2g}",
+            "" if pd.isna(getattr(r, "threshold", float("nan"))) else f"{r.threshold:.2g}",
+            (r.reason or "") + (f"; seeds needed {_needed(r)}" if r.verdict == "inconclusive" else ""),
+        ]
+        lines.append("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
+    head = ", ".join(f"{n} {v}" for v, n in rows["verdict"].astype(str).value_counts().items())
+    return ["## Rows that do not hold", "", f"{head}.", "", *lines, ""]
 
 
 VERDICT_ORDER = {"violated": 0, "inconclusive": 1, "not_applicable": 2, "holds": 3}

@@ -7,7 +7,7 @@ import pytest
 
 from relu_lib import config as relu_config
 from relu_lib import multiplicity, verdicts
-from relu_lib.bound_table import control_line, judged_once
+from relu_lib.bound_table import control_line, judged_once, not_holding_section
 from relu_lib.distributions import binomial_cdf
 
 
@@ -113,3 +113,16 @@ def test_a_cell_shared_by_experiments_is_judged_once():
     frame = judged_once(verdicts.to_frame([one, same, other]))
     assert frame["experiment"].tolist() == ["e1", "e2"] and frame["step"].tolist() == [10.0, 20.0]
     assert "in e2: judged once" in frame["reason"].iloc[0] and "judged once" not in frame["reason"].iloc[1]
+
+
+def test_the_page_lists_the_rows_that_do_not_hold_with_their_reason():
+    rows = identity_rows(1e-9, 3)
+    rows[0].reason = "a planted fault"
+    rows.append(verdicts.row("upper", 0.99, 0.01, 1.0, replicates=30, check="B", paper="A", experiment="e", cell="x"))
+    frame = multiplicity.decide(verdicts.to_frame(rows), level=0.05)
+    lines = not_holding_section(frame)
+    assert lines[0] == "## Rows that do not hold" and lines[2] == "1 violated, 1 inconclusive."
+    violated = next(line for line in lines if line.startswith("| **violated**"))
+    assert "a planted fault" in violated
+    assert "seeds needed" in next(line for line in lines if line.startswith("| **inconclusive**"))
+    assert "None" in not_holding_section(frame.iloc[1:4])[2]
