@@ -41,7 +41,7 @@ def holm(p_values, level: float) -> np.ndarray:
 
 def decide(frame: pd.DataFrame, level: float = LEVEL, scope: str = "table", z: float | None = None) -> pd.DataFrame:
     """The frame with `verdict` (and `seeds_needed` of the inconclusive rows) decided under the scope's control,
-    and `threshold`: the p-value below which the row would be `violated`."""
+    and `threshold`: the critical value its p-value is compared with (`_critical`)."""
     frame = frame.copy()
     frame["threshold"] = math.nan
     if "p_value" not in frame:
@@ -55,13 +55,24 @@ def decide(frame: pd.DataFrame, level: float = LEVEL, scope: str = "table", z: f
         positions = frame.index.get_indexer(index)
         for k, r in enumerate(rows.itertuples()):
             verdict[positions[k]] = verdict_of(r.kind, r.p_value, r.p_holds, violated_at[k], holds_at[k])
-        frame.loc[index, "threshold"] = violated_at
+        frame.loc[index, "threshold"] = _critical(rows, level, z)
         frame.loc[index, "seeds_needed"] = [
             needed(r, target[k]) if verdict[positions[k]] == "inconclusive" else math.nan
             for k, r in enumerate(rows.itertuples())
         ]
     frame["verdict"] = pd.Categorical(verdict, categories=VERDICTS)
     return frame
+
+
+def _critical(rows: pd.DataFrame, level: float, z: float | None) -> np.ndarray:
+    """The critical value each row's p-value is compared with, for the reader: Holm's level / (m − rank + 1) at the
+    row's rank (the step-down stops at the first p-value above its own), or the per-row tail of z."""
+    if z is not None:
+        return np.array([sides(k) * normal_sf(z) for k in rows["kind"].astype(str)])
+    p = rows["p_value"].to_numpy(dtype=float)
+    ranks = np.empty(p.size, dtype=int)
+    ranks[np.argsort(p, kind="stable")] = np.arange(p.size)
+    return level / (p.size - ranks)
 
 
 def _thresholds(rows: pd.DataFrame, level: float, z: float | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
