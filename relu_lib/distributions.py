@@ -128,8 +128,8 @@ def hall_statistic(values, reference: float) -> tuple[float, float, float, int]:
     if n < 3:
         return math.nan, math.nan, math.nan, n
     mean, sd = float(x.mean()), float(x.std(ddof=1))
-    if sd == 0:
-        return mean, 0.0, math.nan, n
-    g = float(np.mean((x - mean) ** 3) / sd**3)
+    if not (math.isfinite(mean) and math.isfinite(sd)) or sd == 0:
+        return mean, sd / math.sqrt(n), math.nan, n
+    g = float(np.mean(((x - mean) / sd) ** 3))  # standardized first: no overflow at large values
     u = (mean - reference) / sd
     return mean, sd / math.sqrt(n), math.sqrt(n) * (u + g * u * u / 3 + g * g * u**3 / 27 + g / (6 * n)), n
