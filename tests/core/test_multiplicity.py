@@ -127,3 +127,14 @@ def test_the_page_lists_the_rows_that_do_not_hold_with_their_reason():
     assert "a planted fault" in violated
     assert "seeds needed" in next(line for line in lines if line.startswith("| **inconclusive**"))
     assert "None" in not_holding_section(frame.iloc[1:4])[2]
+
+
+def test_a_row_without_power_is_still_tested_but_never_holds():
+    from relu_lib.paper_a.tails.checks import _no_power
+
+    fields = {"check": "A6 tail index", "paper": "A", "experiment": "tails", "reason": "no power", "replicates": 8,
+              "seeds_needed": 99.0}  # fmt: skip
+    rows = [_no_power(2.0 + 10 * 0.5, 0.5, 2.0, cell="far", **fields), _no_power(2.1, 0.5, 2.0, cell="near", **fields)]
+    frame = multiplicity.decide(verdicts.to_frame(rows), level=0.05)
+    assert frame["verdict"].astype(str).tolist() == ["violated", "inconclusive"]
+    assert frame["seeds_needed"].iloc[1] == 99.0  # its own rule's count, not the generic one
