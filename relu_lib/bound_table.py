@@ -23,11 +23,13 @@ def judged_once(frame: pd.DataFrame) -> pd.DataFrame:
     first = ~key.duplicated(keep="first")
     others = frame.loc[~first].groupby(key[~first], sort=False)["experiment"].agg(lambda e: ", ".join(dict.fromkeys(e)))
     out = frame.loc[first].copy()
-    named = key[first].map(others)
+    named = key[first].map(others).astype(object)
     shared = named.notna()
-    out.loc[shared, "reason"] = out.loc[shared, "reason"].astype(str) + (
-        "; the same test (cell and streams) in " + named[shared] + ": judged once, here"
-    )
+    if shared.any():
+        out.loc[shared, "reason"] = [
+            f"{reason}; the same test (cell and streams) in {where}: judged once, here"
+            for reason, where in zip(out.loc[shared, "reason"].astype(str), named[shared], strict=True)
+        ]
     return out.reset_index(drop=True)
 
 

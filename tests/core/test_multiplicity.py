@@ -138,3 +138,8 @@ def test_a_row_without_power_is_still_tested_but_never_holds():
     frame = multiplicity.decide(verdicts.to_frame(rows), level=0.05)
     assert frame["verdict"].astype(str).tolist() == ["violated", "inconclusive"]
     assert frame["seeds_needed"].iloc[1] == 99.0  # its own rule's count, not the generic one
+
+
+def test_a_table_without_shared_cells_is_unchanged():
+    frame = verdicts.to_frame(identity_rows(0.5, 2))
+    assert judged_once(frame)["reason"].tolist() == frame["reason"].tolist()
