@@ -7,7 +7,46 @@ from pathlib import Path
 
 import pandas as pd
 
+from relu_lib.multiplicity import LEVEL, decide
 from relu_lib.verdicts import ROW_COLUMNS, VERDICTS, summary_line
+
+# A row is the same test as another when these agree: a cell shared by several experiments (the same cell id,
+# hence the same random streams) gives the same observation in each.
+SAME_TEST = ("check", "cell", "run", "step", "quantity", "predicted", "observed", "observed_se")
+
+
+def judged_once(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows with every exact duplicate of a test dropped (the first experiment's row is kept, its reason
+    naming the others): counted once, a shared cell neither doubles a finding nor spends the level twice."""
+    keys = [c for c in SAME_TEST if c in frame]
+    key = frame.groupby(keys, dropna=False, sort=False, observed=True).ngroup()  # NaN equal to NaN
+    first = ~key.duplicated(keep="first")
+    others = frame.loc[~first].groupby(key[~first], sort=False)["experiment"].agg(lambda e: ", ".join(dict.fromkeys(e)))
+    out = frame.loc[first].copy()
+    named = key[first].map(others).astype(object)
+    shared = named.notna()
+    if shared.any():
+        out.loc[shared, "reason"] = [
+            f"{reason}; the same test (cell and streams) in {where}: judged once, here"
+            for reason, where in zip(out.loc[shared, "reason"].astype(str), named[shared], strict=True)
+        ]
+    return out.reset_index(drop=True)
+
+
+def control_line(frame: pd.DataFrame, level: float, scope: str, z: float | None) -> str:
+    """The table's error control in one sentence (its header)."""
+    tested = int(frame["p_value"].notna().sum()) if "p_value" in frame else 0
+    if z is not None:
+        return (
+            f"every row judged alone at z = {z:g} standard errors (config `checks.z`): no multiplicity control; "
+            f"{tested} tested rows."
+        )
+    where = "the whole table" if scope == "table" else "each check family (config `checks.scope: family`)"
+    return (
+        f"level {level:g} over {where}: a correct pipeline shows any `violated` row among the {tested} tested rows "
+        f"with probability at most {level:g} (Holm, valid under any dependence; identities two-sided, bounds "
+        "one-sided). Rows without sampling error keep the comparison as computed (docs/bound_checks.md)."
+    )
 
 
 def markdown_table(frame: pd.DataFrame) -> str:
@@ -42,10 +81,13 @@ def _needed(r) -> str:
     return "never (no effect)" if needed == float("inf") else f"{needed:.0f} (has {r.replicates:.0f})"
 
 
-def write_bound_table(paths, markdown_path, html_path, parquet_path, csv_path=None) -> None:
-    """All experiments' rows: one Parquet (and optionally the same rows as CSV, the report's download),
-    a Markdown page with a count table and, per experiment and check, the rows (folded, the non-`holds`
-    ones listed first), and the report's HTML page (`html_page`: counts and the non-`holds` rows only)."""
+def write_bound_table(
+    paths, markdown_path, html_path, parquet_path, csv_path=None, level=LEVEL, scope="table", z=None
+) -> None:
+    """All experiments' rows, decided together at `level` over `scope` (relu_lib.multiplicity.decide; `z`: each
+    row alone at z): one Parquet (and optionally the same rows as CSV, the report's download), a Markdown page
+    with a count table and, per experiment and check, the rows (folded, the non-`holds` ones listed first), and
+    the report's HTML page (`html_page`: counts and the non-`holds` rows only)."""
     import pyarrow as pa
 
     from relu_lib.io import read_table, write_table, write_text
@@ -58,24 +100,32 @@ def write_bound_table(paths, markdown_path, html_path, parquet_path, csv_path=No
         metas.append(meta)
     frame = pd.concat(frames, ignore_index=True)
     frame["verdict"] = pd.Categorical(frame["verdict"].astype(str), categories=VERDICTS)
-    prov = stamp(inputs_config(metas), __name__)
+    frame = decide(judged_once(frame), level, scope, z)
+    control = control_line(frame, level, scope, z)
+    prov = stamp(inputs_config(metas, level=level, scope=scope, z=z), __name__)
     write_table(parquet_path, pa.Table.from_pandas(frame, preserve_index=False), {"provenance": prov})
     counts = verdict_counts(frame)
     out = [
         "# Bound checks",
         "",
         "Every statement of the papers (source `paper`: a theorem, remark, example or a value read off a figure) and",
-        "every prediction derived here (source `derived`, docs/theory.md) against the simulation. A verdict compares",
-        "the observation with its Monte Carlo standard error (se) to the bound or predicted value: `holds` /",
-        "`violated` beyond z se, `inconclusive` when the uncertainty straddles it, `not_applicable` when a hypothesis",
-        "fails (`regime` names it; the row still carries bound, observation and their `ratio`: bound / observation",
-        "for a bound, observation / prediction for an identity).",
+        "every prediction derived here (source `derived`, docs/theory.md) against the simulation. A row compares",
+        "the observation with its Monte Carlo standard error (se) to the bound or predicted value through a p-value",
+        "(`test` names the test): `violated` where the data contradict the statement under the error control below,",
+        "`holds` where they show a bound satisfied (or an identity consistent, with power), `inconclusive` otherwise",
+        "(with the seeds that would decide it), `not_applicable` when a hypothesis fails (`regime` names it; the row",
+        "still carries bound, observation and their `ratio`: bound / observation for a bound, observation /",
+        "prediction for an identity).",
+        "",
+        f"**Error control:** {control}",
+        "",
         f"Produced by {_provenance_line(prov)}.",
         "",
         "## Summary",
         "",
         counts.reset_index().to_markdown(index=False),
         "",
+        *not_holding_section(frame),
     ]
     for (experiment, check), rows in frame.groupby(["experiment", "check"], sort=False):
         rows = rows.sort_values("verdict", key=lambda v: v.map(VERDICT_ORDER))
@@ -91,9 +141,37 @@ def write_bound_table(paths, markdown_path, html_path, parquet_path, csv_path=No
             "",
         ]
     write_text(markdown_path, "\n".join(out))
-    write_text(html_path, html_page(frame, counts, prov, csv_name=Path(csv_path).name if csv_path else None))
+    page = html_page(frame, counts, prov, csv_name=Path(csv_path).name if csv_path else None, control=control)
+    write_text(html_path, page)
     if csv_path:
         write_text(csv_path, csv_text(frame, prov))
+
+
+def not_holding_section(frame: pd.DataFrame) -> list[str]:
+    """The rows that are `violated` or `inconclusive`, each with its p-value, threshold and reason: what a reader
+    has to judge (a finding, an expected false alarm at the stated level, or replication too expensive)."""
+    rows = frame[frame["verdict"].astype(str).isin(("violated", "inconclusive"))]
+    if rows.empty:
+        return ["## Rows that do not hold", "", "None: every tested row holds or is not applicable.", ""]
+    rows = rows.sort_values("verdict", key=lambda v: v.astype(str).map(VERDICT_ORDER), kind="stable")
+    lines = ["| verdict | experiment | check | cell | step | observed | predicted | p-value | threshold | reason |"]
+    lines.append("|" + "---|" * 10)
+    for r in rows.itertuples():
+        cells = [
+            f"**{r.verdict}**",
+            r.experiment,
+            r.check,
+            f"`{r.cell}`",
+            "" if pd.isna(r.step) else f"{r.step:.0f}",
+            _plus_minus(r.observed, r.observed_se),
+            "" if pd.isna(r.predicted) else f"{r.predicted:.4g}",
+            "" if pd.isna(getattr(r, "p_value", float("nan"))) else f"{r.p_value:.2g}",
+            "" if pd.isna(getattr(r, "threshold", float("nan"))) else f"{r.threshold:.2g}",
+            (r.reason or "") + (f"; seeds needed {_needed(r)}" if r.verdict == "inconclusive" else ""),
+        ]
+        lines.append("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
+    head = ", ".join(f"{n} {v}" for v, n in rows["verdict"].astype(str).value_counts().items())
+    return ["## Rows that do not hold", "", f"{head}.", "", *lines, ""]
 
 
 VERDICT_ORDER = {"violated": 0, "inconclusive": 1, "not_applicable": 2, "holds": 3}
@@ -158,7 +236,12 @@ function relu_filter(q) {
 
 
 def html_page(
-    frame: pd.DataFrame, counts: pd.DataFrame, prov: dict, csv_name: str | None = None, max_rows: int = MAX_HTML_ROWS
+    frame: pd.DataFrame,
+    counts: pd.DataFrame,
+    prov: dict,
+    csv_name: str | None = None,
+    max_rows: int = MAX_HTML_ROWS,
+    control: str = "",
 ) -> str:
     """A small self-contained HTML page of the verdicts (for the Snakemake report): the counts per check,
     then every non-`holds` row (violated first) with a search box, no external assets. Its size grows
@@ -214,7 +297,7 @@ def html_page(
     return (
         f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Bound checks</title><style>{style}</style>"
         f"<script>{SEARCH_JS}</script></head><body>"
-        f"<h2>Bound checks: verdict counts</h2>{counts_html}"
+        f"<h2>Bound checks: verdict counts</h2><p><b>Error control:</b> {esc(control)}</p>{counts_html}"
         f"<p>{holds} of {total} rows hold; they are counted above and not listed below: {where}.{cut}</p>"
         f"<p>{esc(_provenance_line(prov))}</p>"
         f"<h2>Rows that do not hold ({len(rest)})</h2>"
@@ -263,9 +346,19 @@ def summary_lines(paths) -> list[str]:
     return lines
 
 
-def end_of_run_message(tables, figure_targets, workdir) -> str:
-    """What a finished run prints last: the verdict summary lines, then where to look and what to run."""
-    lines = summary_lines(tables)
+def decided_lines(table_path) -> list[str]:
+    """`summary_line` per experiment of the decided table (all_checks.parquet), in its order."""
+    from relu_lib.io import read_table
+
+    frame = read_table(table_path, required=("experiment", "verdict"))[0].to_pandas()
+    return [summary_line(e, rows) for e, rows in frame.groupby("experiment", sort=False)]
+
+
+def end_of_run_message(tables, figure_targets, workdir, table_path="results/bounds/all_checks.parquet") -> str:
+    """What a finished run prints last: the verdict summary lines (of the decided table where it was written,
+    else of each experiment's own rows), then where to look and what to run."""
+    decided = Path(workdir) / table_path
+    lines = decided_lines(decided) if tables and decided.exists() else summary_lines(tables)
     pdfs = sorted(str(t) for t in figure_targets if str(t).endswith(".pdf"))
     folder = Path(workdir)
     out = ["", "=" * 72, "relu-repro: run complete", *lines]

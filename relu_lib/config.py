@@ -66,6 +66,23 @@ def validate(config: dict) -> dict:
     return config
 
 
+def checks(config: dict) -> dict:
+    """The config's `checks` with the verdicts' defaults filled in: `level` and `scope` (relu_lib.multiplicity),
+    `override` (whether `z` was given: every row judged alone at z) and `z` (the rows' own z: the override, else
+    verdicts.Z for the per-row verdicts the table then re-decides)."""
+    from relu_lib.multiplicity import LEVEL
+    from relu_lib.verdicts import Z
+
+    block = config["checks"]
+    return {
+        **block,
+        "level": float(block.get("level", LEVEL)),
+        "scope": block.get("scope", "table"),
+        "override": "z" in block,
+        "z": float(block.get("z", Z)),
+    }
+
+
 def limits(config: dict) -> dict:
     """The resource limits of one job: the config's `limits`, else this machine's memory and 24 h."""
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20

@@ -22,12 +22,14 @@ rule bound_table:
         ),
         parquet="results/bounds/all_checks.parquet",
     params:
+        control=f"--level {CHECKS['level']} --scope {CHECKS['scope']}"
+        + (f" --z {CHECKS['z']}" if CHECKS["override"] else ""),
         code=code("bound_table.py"),
     log:
         "logs/bounds/bound_table.log",
     shell:
         'python "$RELU_SCRIPTS"/bound_table.py --markdown {output.markdown:q} --html {output.html:q} '
-        "--parquet {output.parquet:q} --csv {output.csv:q} {input:q} > {log:q} 2>&1"
+        "--parquet {output.parquet:q} --csv {output.csv:q} {params.control} {input:q} > {log:q} 2>&1"
 
 
 rule verdict_gate:

@@ -35,7 +35,7 @@ except UserError as exc:
 CELLS_A, CELLS_B = CELLS["paper_a"], CELLS["paper_b"]
 CELLS_TAILS = CELLS["tails"].get(tails_grid.NAME, {})  # {cell id: spec} of the tails study (rules/tails.smk)
 CELLS_STATEMENTS = CELLS["statements"]  # paper A's theorems study (rules/statements.smk)
-CHECKS = CONFIG["checks"]
+CHECKS = relu_config.checks(CONFIG)  # with the verdicts' defaults (level, scope, the rows' z)
 FIGURES_A = [f for f in STUDIES["paper_a"].figures if f.wanted(CELLS_A)]  # one rule each (rules/paper_a.smk)
 CELL_PATTERN = r"[A-Za-z0-9_.+=-]+(/[A-Za-z0-9_.+=-]+)*"  # a cell id: no shell characters ever reach a command
 SCRIPTS = Path(workflow.basedir) / "scripts"

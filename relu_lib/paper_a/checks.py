@@ -23,7 +23,7 @@ import pandas as pd
 from relu_lib.paper_a import moments, paper, theory
 from relu_lib.paper_a.cell import CellSpec
 from relu_lib.paper_a.summary import grid_values, load_cell, summarize_cell
-from relu_lib.verdicts import CheckRow, not_applicable, row, z_for
+from relu_lib.verdicts import CheckRow, mean_row, not_applicable, row
 
 CHECK_FRACTIONS = (0.1, 0.25, 0.5, 1.0)  # of the run's iterations: the checkpoints judged, fixed by design
 # The mean iterate is judged in the transient only: at the plateau it is the attack's bias (0.0063 at b = 16,
@@ -124,14 +124,18 @@ def exact_rows(cell: Cell, exact: np.ndarray, z: float) -> list[CheckRow]:
         observed = transform(cell.pivot("alg2", column))
         predicted = predicted_of(exact)  # (T + 1, R)
         for step in cell.judged_steps(fractions):
-            diffs = observed.loc[step].to_numpy() - predicted[step]
-            diff, se, runs = _mean_and_se(diffs)
+            diffs = observed.loc[step].to_numpy() - predicted[step]  # each run against its own exact moment
+            runs = int(np.isfinite(diffs).sum())
             reference = float(np.mean(predicted[step]))
-            fields = cell.fields(check, run="alg2", step=step, quantity=quantity, replicates=runs)
+            fields = cell.fields(check, run="alg2", step=step, quantity=quantity)
             if runs < cell.spec.runs:
-                out.append(not_applicable(f"{cell.spec.runs - runs} of {cell.spec.runs} runs diverged", **fields))
+                out.append(
+                    not_applicable(
+                        f"{cell.spec.runs - runs} of {cell.spec.runs} runs diverged", replicates=runs, **fields
+                    )
+                )
                 continue
-            out.append(row("equal", reference + diff, se, reference, z=z_for(z, runs), **fields))
+            out.append(mean_row("equal", diffs, 0.0, centre=reference, z=z, **fields))
     return out
 
 
@@ -171,7 +175,7 @@ def any_law_rows(cell: Cell, settings: Settings) -> tuple[list[CheckRow], pd.Dat
             rows.append(
                 not_applicable(f"{spec.runs - runs} of {spec.runs} runs diverged", **fields)
                 if runs < spec.runs
-                else row("equal", mean, total_se, float(pred["mean"][k, p]), z=z_for(settings.z, runs), **fields)
+                else row("equal", mean, total_se, float(pred["mean"][k, p]), z=settings.z, dof=runs - 1, **fields)
             )
         mean, se, runs = _mean_and_se(cell.pivot("alg2", "error").loc[step].to_numpy() ** 2)
         fields = cell.fields(ANY_SECOND, run="alg2", step=step, quantity="mean over runs of ||Δ_t||²", replicates=runs)
@@ -183,7 +187,8 @@ def any_law_rows(cell: Cell, settings: Settings) -> tuple[list[CheckRow], pd.Dat
                 mean,
                 math.hypot(se, pred["second_se"][k]),
                 float(pred["second"][k]),
-                z=z_for(settings.z, runs),
+                z=settings.z,
+                dof=runs - 1,
                 **fields,
             )
         )

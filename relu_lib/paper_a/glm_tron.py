@@ -42,7 +42,8 @@ import numpy as np
 import pandas as pd
 
 from relu_lib.seeding import generator
-from relu_lib.verdicts import CheckRow, Z, clopper_pearson, not_applicable, row, student_factor
+from relu_lib.verdicts import CheckRow, Z, clopper_pearson, not_applicable, row
+from relu_lib.verdicts import frequency_row as exact_frequency_row
 
 EXPERIMENT = "glm_tron"
 SLOPES = (1.0, 1.5)  # σ = L·ReLU
@@ -352,7 +353,6 @@ def expectation_rows(design: Design, data: dict, eps: float, z: float) -> list[C
     why = _hypotheses(design, data)["expectation"]
     T = horizon(design.w_norm, eps)
     R = data["risk"].shape[1]
-    zt = z * student_factor(z, R - 1)
     second = design.noise_second_moment
     B = bound(design.L, eps, design.theta, design.w_norm) if design.L < 2 else math.nan
     risk = data["risk"][T]
@@ -378,37 +378,19 @@ def expectation_rows(design: Design, data: dict, eps: float, z: float) -> list[C
         out = [_outside(why, main, observed=mean, observed_se=se, predicted=second + B, ratio=ratio)]
         proof_row = _outside(why, proof, observed=c_mean, observed_se=c_se, predicted=0.0)
     else:
-        out = [row("upper", mean, se, second + B, z=zt, **main)]
-        proof_row = row("equal", c_mean, c_se, 0.0, z=zt, **proof)
+        out = [row("upper", mean, se, second + B, z=z, dof=R - 1, **main)]
+        proof_row = row("equal", c_mean, c_se, 0.0, z=z, dof=R - 1, **proof)
     return out + ([proof_row] if second > 0 else [])  # noise-free: the cross term is identically 0
 
 
 def frequency_row(k: int, trials: int, level: float, z: float, **fields) -> CheckRow:
-    """A frequency k/trials against `level` (the theory: probability >= level) by the exact binomial interval at
-    the one-sided tail of z: holds if the lower bound is >= level, violated if the upper bound is < level. Its
-    observed_se is the interval's half-width on the side facing the level, over z (so `row` judges the same)."""
+    """A frequency k/trials against `level` (the theory: probability >= level) by the exact binomial test
+    (verdicts.frequency_row), with the Clopper–Pearson interval at the one-sided tail of z in its reason."""
     alpha = math.erfc(z / math.sqrt(2)) / 2
     lower, upper = clopper_pearson(k, trials, alpha)
-    p = k / trials
-    se = (p - lower) / z if p >= level else (upper - p) / z
     fields.setdefault("reason", "")
     fields["reason"] += f"{k}/{trials}; exact one-sided interval [{lower:.3g}, {upper:.3g}] at level {alpha:.2g}"
-    out = row("lower", p, se, level, z=z, replicates=trials, **fields)
-    if out.verdict == "inconclusive":
-        out.seeds_needed = _trials_to_decide(p, level, z, alpha, trials)
-    return out
-
-
-def _trials_to_decide(p: float, level: float, z: float, alpha: float, trials: int, limit: int = 100_000) -> float:
-    if p == level:
-        return math.inf
-    n = trials + 1
-    while n <= limit:
-        lower, upper = clopper_pearson(round(p * n), n, alpha)
-        if lower >= level or upper < level:
-            return float(n)
-        n = max(n + 1, int(n * 1.05))
-    return math.inf
+    return exact_frequency_row(k, trials, level, z, **fields)
 
 
 def corollary_rows(design: Design, data: dict, eps: float, z: float) -> list[CheckRow]:

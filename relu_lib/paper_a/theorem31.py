@@ -77,7 +77,7 @@ import numpy as np
 from relu_lib.paper_a import definition1, theory
 from relu_lib.paper_a.definition1 import Definition1
 from relu_lib.paper_a.update_rule import residuals
-from relu_lib.verdicts import CheckRow, clopper_pearson, not_applicable, row, z_for
+from relu_lib.verdicts import CheckRow, clopper_pearson, frequency_row, not_applicable, row
 
 DELTA0 = 1.0  # minimises alpha over delta0 and is always admissible (module doc)
 CASE2_TARGET_MULTIPLE = 2.0  # Case II is checked at eps^2 delta = this x the floor of eq. (2) (never at it)
@@ -747,30 +747,14 @@ def run_case2(
 
 
 def probability_row(successes: int, trials: int, bound: float, z: float, **fields) -> CheckRow:
-    """A row for P[event] >= bound from `successes` of `trials` independent runs: `holds` where the exact
-    Clopper–Pearson lower limit (one-sided tail P(N(0,1) > z)) is >= bound, `violated` where the upper limit is
-    below it, `inconclusive` otherwise."""
+    """A row for P[event] >= bound from `successes` of `trials` independent runs: the exact binomial test
+    (verdicts.frequency_row), with the Clopper–Pearson interval at the one-sided tail P(N(0,1) > z) in its reason."""
     tail = 0.5 * math.erfc(z / math.sqrt(2))
     lo, hi = clopper_pearson(successes, trials, tail)
-    p_hat = successes / trials
-    verdict = "holds" if lo >= bound else ("violated" if hi < bound else "inconclusive")
     reason = f"{successes}/{trials} runs; Clopper–Pearson [{lo:.4f}, {hi:.4f}] at z = {z:g} (one-sided {tail:.2g})"
     fields.setdefault("reason", reason)
-    return CheckRow(
-        predicted=bound,
-        observed=p_hat,
-        observed_se=math.sqrt(max(p_hat * (1 - p_hat), 0.0) / trials),
-        verdict=verdict,
-        margin=(p_hat - bound) / bound if bound else math.nan,
-        replicates=trials,
-        ratio=bound / p_hat if p_hat > 0 else math.inf,
-        extra={"cp_lower": lo, "cp_upper": hi, **fields.pop("extra", {})},
-        **fields,
-    )
-
-
-def _z_for(z: float, runs: int) -> float:
-    return z_for(z, runs)
+    extra = {"cp_lower": lo, "cp_upper": hi, **fields.pop("extra", {})}
+    return frequency_row(successes, trials, bound, z, extra=extra, **fields)
 
 
 def _fields(
@@ -807,7 +791,6 @@ def inside_rows(cell: StudyCell, z: float) -> list[CheckRow]:
         + (f"; simulated at {cell.eta_simulated:.3g}" if cell.eta_simulated != cell.eta else "")
         + (f"; filter at {cell.filter_level:g}" if cell.filter_level != cell.theta else "")
     )
-    zt = _z_for(z, cell.runs)
     for k, t in enumerate(cell.checkpoints):
         quantity = f"E||Δ_t||² ≤ {what}"
         if np.isfinite(cell.exact[k]):
@@ -842,7 +825,8 @@ def inside_rows(cell: StudyCell, z: float) -> list[CheckRow]:
                 float(cell.sim_mean[k]),
                 float(cell.sim_se[k]),
                 float(cell.bound[k]),
-                z=zt,
+                z=z,
+                dof=cell.runs - 1,
                 replicates=cell.runs,
                 **_fields(
                     CHECK_BOUND_SIM,

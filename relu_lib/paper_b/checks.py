@@ -13,10 +13,10 @@ and the median ratio <= 1/2. For the sample_complexity cells this is partly in s
 tests that the frequency stays >= 0.9 at every larger n and for every (s, d) (the collapse the
 theory predicts), not the value of c itself.
 
-The envelope frequency k/T is judged with the Wilson score interval: its `observed_se` is
-(k/T - Wilson lower bound at z = Z) / Z, so `holds` means the Wilson lower bound is >= 0.9.
-A plain binomial SE would call T/T trials "holds" at any T; with Wilson it takes T >= 81 trials
-(T/(T + 9) >= 0.9, in floating point T >= 82), and e.g. 30/30 is `inconclusive` (P(30/30 | p = 0.9) = 4 %).
+The envelope frequency k/T is judged by the exact binomial test (relu_lib.verdicts.frequency_row): `violated`
+where P(X <= k | 0.9) is small, `holds` where P(X >= k | 0.9) is; the table decides both under its error control.
+A plain binomial SE would call T/T trials "holds" at any T; the exact test needs 0.9^T at or below the threshold
+(T >= 63 alone at z = 3), and e.g. 30/30 is `inconclusive` (P(30/30 | p = 0.9) = 4 %).
 """
 
 from __future__ import annotations
@@ -25,35 +25,13 @@ import math
 
 import pandas as pd
 
+from relu_lib.distributions import binomial_sf
 from relu_lib.paper_b.c_table import reference_c
-from relu_lib.verdicts import CheckRow, Z, not_applicable, row
+from relu_lib.verdicts import CheckRow, Z, frequency_row, not_applicable, row
 
 ENVELOPE_LEVEL = 0.9
 RATE = 0.5
 RUN = "PGD from 0, ReLU observations"
-
-
-def wilson_lower(k: int, trials: int, z: float = Z) -> float:
-    """Lower end of the Wilson score interval of a binomial proportion k/T at z."""
-    p, z2 = k / trials, z * z
-    denom = 1 + z2 / trials
-    centre = (p + z2 / (2 * trials)) / denom
-    half = z / denom * math.sqrt(p * (1 - p) / trials + z2 / (4 * trials * trials))
-    return max(0.0, centre - half)
-
-
-def trials_for_holds(k: int, trials: int, z: float = Z, level: float = ENVELOPE_LEVEL, limit: int = 100_000) -> float:
-    """Trials at which the observed frequency k/T would make the Wilson lower bound reach `level`
-    (the envelope row `holds`): 82 at a frequency of 1 and z = 3; inf if the frequency is <= level."""
-    p = k / trials
-    if p <= level:
-        return float("inf")
-    n = trials
-    while n <= limit:
-        if wilson_lower(round(p * n), n, z) >= level:  # the same frequency at n trials
-            return float(n)
-        n += 1
-    return float("inf")
 
 
 def rows_for(experiment: str, stats: pd.DataFrame, table: pd.DataFrame | None, z: float = Z) -> list[CheckRow]:
@@ -76,7 +54,7 @@ def theorem_rows(r, common: dict, c_ref: float, why: str, in_sample: bool, z: fl
         "quantity": f"fraction of {r.trials} trials with ||w_tau - w*|| <= (1/2)^tau ||w*|| "
         f"for all tau <= {r.iterations}",
         "observed": r.envelope_freq,
-        "observed_se": (r.envelope_freq - wilson_lower(r.envelope_k, r.trials, z)) / z,
+        "observed_se": math.sqrt(r.envelope_freq * (1 - r.envelope_freq) / r.trials),
     }
     rate = {
         "check": "B rate",
@@ -102,20 +80,16 @@ def theorem_rows(r, common: dict, c_ref: float, why: str, in_sample: bool, z: fl
         if in_sample
         else "c was measured on the sample_complexity cells (other trials)"
     )
-    envelope_row = row(
-        "lower",
-        envelope.pop("observed"),
-        envelope.pop("observed_se"),
+    envelope_row = frequency_row(
+        r.envelope_k,
+        r.trials,
         ENVELOPE_LEVEL,
-        z=z,
-        replicates=r.trials,
-        **envelope,
+        z,
+        **{k: v for k, v in envelope.items() if k not in ("observed", "observed_se")},
         **common,
-        reason=f"n/n0 = {r.ratio:.3g} >= {why}; {r.envelope_k}/{r.trials} trials, Wilson lower bound "
-        f"(z = {z:g}) {wilson_lower(r.envelope_k, r.trials, z):.3f}: holds if it is >= 0.9; {sample}",
+        reason=f"n/n0 = {r.ratio:.3g} >= {why}; {r.envelope_k}/{r.trials} trials, exact binomial test of P >= 0.9 "
+        f"(P(X >= k | 0.9) = {binomial_sf(r.envelope_k, r.trials, ENVELOPE_LEVEL):.2g}); {sample}",
     )
-    if envelope_row.verdict == "inconclusive":
-        envelope_row.seeds_needed = trials_for_holds(r.envelope_k, r.trials, z)
     return [
         envelope_row,
         row(

@@ -119,6 +119,11 @@ CASES = [
     ("z-negative", "checks.z", -3, "'checks.z'", "a finite number >= 1"),
     ("z-tiny", "checks.z", 1e-300, "'checks.z'", "a finite number >= 1"),  # before: exit 0, false `violated` rows
     ("z-huge", "checks.z", 31, "'checks.z'", "<= 30"),
+    ("level-zero", "checks.level", 0, "'checks.level'", "a finite number >= 1e-06 and <= 0.5"),
+    ("level-tiny", "checks.level", 1e-300, "'checks.level'", "a finite number >= 1e-06 and <= 0.5"),
+    ("level-above-half", "checks.level", 0.9, "'checks.level'", "a finite number >= 1e-06 and <= 0.5"),
+    ("level-type", "checks.level", "5%", "'checks.level'", "a finite number"),
+    ("scope-unknown", "checks.scope", "experiment", "'checks.scope'", "allowed values: table, family"),
     # runs <= 1 (a standard error needs two)
     ("runs-zero", f"{AP}.runs", 0, f"'{AP}.runs'", "an integer >= 2"),
     ("runs-negative", f"{AP}.runs", -4, f"'{AP}.runs'", "an integer >= 2"),
@@ -167,7 +172,13 @@ CASES = [
         "'paper_a.experiments.warmup.laws'",
         EXPERIMENT_A_REQUIRED,
     ),
-    ("unknown-check-key", "checks.alpha", 0.1, "'checks.alpha'", "allowed keys: delta, epsilon, fail_on_violation, z"),
+    (
+        "unknown-check-key",
+        "checks.alpha",
+        0.1,
+        "'checks.alpha'",
+        "allowed keys: delta, epsilon, fail_on_violation, level, scope, z",
+    ),
     # missing keys
     ("empty-config", "", {}, "the config is empty", "--configfile FILE"),
     ("missing-laws", "laws", DELETE, "'laws'", "required keys: seed, laws, checks"),
@@ -186,7 +197,13 @@ CASES = [
         "'paper_a.w_star_scale'",
         "required keys: w_star_scale, start_scale, moment_samples, experiments",
     ),
-    ("missing-epsilon", "checks.epsilon", DELETE, "'checks.epsilon'", "required keys: z, epsilon, delta"),
+    (
+        "missing-epsilon",
+        "checks.epsilon",
+        DELETE,
+        "'checks.epsilon'",
+        "required keys: epsilon, delta, fail_on_violation",
+    ),
     # empty grid axes
     ("laws-empty", "laws", {}, "'laws'", "a mapping with at least one entry"),
     ("experiments-empty", "paper_a.experiments", {}, "'paper_a.experiments'", "a mapping with at least one entry"),
@@ -320,6 +337,7 @@ FLOAT_KEYS = [
     f"{MC}.eta",
     "paper_b.success_threshold",
     "checks.z",
+    "checks.level",
     "checks.epsilon",
     "checks.delta",
 ]

@@ -2,10 +2,12 @@
 
 import math
 
+import numpy as np
 import pytest
 
 from relu_lib import verdicts
 from relu_lib.bound_table import markdown_table
+from relu_lib.distributions import hall_statistic, t_sf
 
 
 @pytest.mark.parametrize(
@@ -53,3 +55,26 @@ def test_markdown_table_renders_every_row_once():
     ):
         assert f"`{cell}`" in line and f"**{verdict}**" in line
     assert "lambda2 \\| infinite" in lines[4]  # a '|' in a reason cannot break the table
+
+
+def test_a_mean_row_corrects_for_skewness_and_reduces_to_t_when_symmetric():
+    symmetric = np.array([-2.0, -1.0, 0.0, 1.0, 2.0] * 8) + 0.4
+    row = verdicts.mean_row("equal", symmetric, 0.0, check="k", paper="A", experiment="e", cell="c")
+    t = abs(symmetric.mean()) / (symmetric.std(ddof=1) / math.sqrt(symmetric.size))
+    assert row.test == verdicts.SKEW_CORRECTED and row.replicates == 40
+    assert row.p_value == pytest.approx(2 * t_sf(t, 39), rel=1e-2)  # g = 0: the t statistic
+    # half the units on one value, the rest spread upwards (right-skewed): a low mean is less surprising than t
+    # says (the corrected p-value is larger), a high one more
+    rng = np.random.default_rng(0)
+    skewed = np.where(rng.random(64) < 0.5, 0.0, rng.exponential(1.0, 64))
+    low = verdicts.mean_row("upper", skewed, skewed.mean() + 0.15, check="k", paper="A", experiment="e", cell="c")
+    se = skewed.std(ddof=1) / 8
+    assert low.p_holds > t_sf(0.15 / se, 63)
+    assert low.observed == pytest.approx(skewed.mean()) and low.predicted == pytest.approx(skewed.mean() + 0.15)
+
+
+def test_hall_statistic_is_monotone_in_the_mean():
+    rng = np.random.default_rng(1)
+    x = rng.exponential(1.0, 50)
+    stats = [hall_statistic(x, ref)[2] for ref in np.linspace(-1, 3, 41)]
+    assert all(a > b for a, b in zip(stats, stats[1:], strict=False))

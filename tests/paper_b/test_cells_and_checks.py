@@ -20,7 +20,7 @@ from relu_lib.paper_a import grid as paper_a_grid
 from relu_lib.paper_b import cost
 from relu_lib.paper_b import grid as paper_b_grid
 from relu_lib.paper_b.c_table import c50_c90_table, c_table_markdown, reference_c
-from relu_lib.paper_b.checks import rows_for, wilson_lower
+from relu_lib.paper_b.checks import rows_for
 from relu_lib.paper_b.pgd import run_trials
 from relu_lib.paper_b.summary import binomial, cell_stats, load_cells
 from relu_lib.paper_b.theory import first_step_q_variance, n0_record
@@ -241,12 +241,13 @@ def test_c50_c90_table_with_censoring():
     assert math.isnan(value) and "never reached 0.9" in why and "(s=20, d=100)" in why
 
 
-def test_wilson_lower_bound():
-    assert wilson_lower(30, 30) == pytest.approx(30 / 39)  # T/T: T / (T + z^2)
-    assert wilson_lower(82, 82) > 0.9 > wilson_lower(80, 80)
-    assert wilson_lower(0, 10) == pytest.approx(0, abs=1e-12) and wilson_lower(50, 100) == pytest.approx(
-        0.5 - 0.1437, abs=1e-4
-    )
+def test_the_envelope_is_judged_by_the_exact_binomial_test():
+    """T/T trials hold once 0.9^T is below the one-sided tail of z = 3 (T >= 63), not at any T."""
+    stats = synthetic_stats({(5, 100): [0, 0.2, 0.6, 1, 1]}, trials=62)
+    frame = to_frame(rows_for("sample_complexity", stats, c50_c90_table(stats))).set_index(["check", "cell"])
+    row = frame.loc[("B envelope", "constraint=l0/s=5/d=100/ratio=8")]
+    assert row["test"] == "exact binomial" and row["p_holds"] == pytest.approx(0.9**62)
+    assert row["verdict"] == "inconclusive" and row["seeds_needed"] == 63
 
 
 def test_verdict_rows_follow_the_measured_c():
@@ -261,7 +262,7 @@ def test_verdict_rows_follow_the_measured_c():
     below = env[env.index.str.endswith(("ratio=0.5", "ratio=1", "ratio=2"))]
     assert (below["verdict"] == "not_applicable").all() and below["reason"].str.contains("below c =").all()
     assert below["observed"].notna().all()  # reported even where the theorem makes no claim
-    assert env.loc["constraint=l0/s=5/d=100/ratio=8", "verdict"] == "holds"  # 100/100: Wilson lower 0.917
+    assert env.loc["constraint=l0/s=5/d=100/ratio=8", "verdict"] == "holds"  # 100/100: P(X >= 100 | 0.9) = 2.7e-5
     few = to_frame(rows_for("sample_complexity", synthetic_stats({(5, 100): [0, 0.2, 0.6, 1, 1]}, trials=30), None))
     assert "holds" not in set(few[few["check"] == "B envelope"]["verdict"].astype(str))
     assert env.loc["constraint=l0/s=10/d=100/ratio=8", "verdict"] == "violated"  # 0.5 above c: a real finding
@@ -273,8 +274,8 @@ def test_verdict_rows_follow_the_measured_c():
 
 
 def test_checks_z_changes_paper_b_verdicts():
-    """checks.z applies to paper B too: 100/100 trials hold at z = 3 (Wilson lower bound 0.917) but not at
-    z = 4 (0.862); the first-step rows' reasons name the z they used."""
+    """checks.z applies to paper B too: 100/100 trials hold at z = 3 (0.9^100 = 2.7e-5 below the tail 1.3e-3) but
+    not at z = 4.5 (tail 3.4e-6); the first-step rows' reasons name the z they used."""
     stats = synthetic_stats({(5, 100): [0, 0.2, 0.6, 1, 1]}, trials=100)
     table = c50_c90_table(stats)
     cell = "constraint=l0/s=5/d=100/ratio=8"
@@ -283,7 +284,6 @@ def test_checks_z_changes_paper_b_verdicts():
         frame = to_frame(rows_for("sample_complexity", stats, table, z=z)).set_index(["check", "cell"])
         return frame.loc[("B envelope", cell)], frame.loc["B first step"]
 
-    (at3, first3), (at4, first4) = envelope(3.0), envelope(4.0)
+    (at3, first3), (at4, first4) = envelope(3.0), envelope(4.5)
     assert at3["verdict"] == "holds" and at4["verdict"] == "inconclusive"
-    assert "z = 3" in at3["reason"] and "z = 4" in at4["reason"]
-    assert first3["reason"].str.contains("within 3 ").all() and first4["reason"].str.contains("within 4 ").all()
+    assert first3["reason"].str.contains("within 3 ").all() and first4["reason"].str.contains("within 4.5 ").all()

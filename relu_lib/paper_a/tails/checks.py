@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 
 from relu_lib.paper_a.tails.summary import K_DECIDE, SUMMARY_COLUMNS
-from relu_lib.verdicts import CheckRow, judge, not_applicable, row
+from relu_lib.verdicts import CheckRow, judge, not_applicable, p_values, row
 
 FAMILY = "A6 tail index"
 GROWTH_FAMILY = "A6 growth factor"
@@ -51,8 +51,9 @@ def _fields(rec: dict, run: str = "") -> dict:
 def _equal(observed: float, se: float, reference: float, scale: float, z: float, replicates: float, **fields):
     """A row for observed = reference within z se. The test's power is decided by the caller against the index
     (`scale`), so the reference's own size never makes it inconclusive (judge would when z se > |reference|, which
-    a difference of indices near 0 always is); the margin is relative to `scale`."""
+    a difference of indices near 0 always is): its p_holds is 0; the margin is relative to `scale`."""
     verdict, _ = judge("equal", observed - reference, se, 0.0, z)
+    p_value, _ = p_values("equal", observed - reference, se, 0.0)
     return CheckRow(
         predicted=reference,
         observed=observed,
@@ -61,8 +62,22 @@ def _equal(observed: float, se: float, reference: float, scale: float, z: float,
         margin=(z * se - abs(observed - reference)) / scale,
         replicates=replicates,
         ratio=observed / reference if reference else math.nan,
+        kind="equal",
+        test="normal",
+        p_value=p_value,
+        p_holds=0.0 if math.isfinite(p_value) else math.nan,
         **fields,
     )
+
+
+def _no_power(observed: float, se: float, reference: float, **fields) -> CheckRow:
+    """An inconclusive row for lack of power (the caller's rule): still tested, so that a deviation large enough
+    is `violated` under the table's control, but never `holds` (p_holds 1)."""
+    p_value, _ = p_values("equal", observed - reference, se, 0.0)
+    return CheckRow(
+        predicted=reference, observed=observed, observed_se=se, verdict="inconclusive", kind="equal", test="normal",
+        p_value=p_value, p_holds=1.0 if math.isfinite(p_value) else math.nan, **fields,
+    )  # fmt: skip
 
 
 def _decide_small_k(rec: dict) -> tuple[str, float]:
@@ -127,8 +142,8 @@ def index_row(rec: dict, z: float) -> CheckRow:
             reason=text + "; " + _estimates(rec), replicates=rec["seeds"], seeds_needed=seeds, **fields,
         )  # fmt: skip
     if z * se > POWER_FRACTION * pred:
-        return CheckRow(
-            predicted=rec["model_hill"], observed=rec["hill"], observed_se=se, verdict="inconclusive",
+        return _no_power(
+            rec["hill"], se, rec["model_hill"],
             reason=f"no power: {z:g} se = {z * se:.2f} exceed half the predicted index; deciding it needs about "
             f"{_seeds_for(rec, se, POWER_FRACTION * pred, z):.0f} seeds; " + _estimates(rec),
             replicates=rec["seeds"], seeds_needed=_seeds_for(rec, se, POWER_FRACTION * pred, z), **fields,
@@ -201,9 +216,8 @@ def pair_row(a: dict, s: dict, z: float) -> CheckRow:
     scale = POWER_FRACTION * min(a["predicted"], s["predicted"])
     if z * se > scale:
         need = _seeds_for(a, se, scale, z)
-        return CheckRow(
-            predicted=a["model_pair_difference"], observed=a["pair_difference"], observed_se=se,
-            verdict="inconclusive",
+        return _no_power(
+            a["pair_difference"], se, a["model_pair_difference"],
             reason=f"no power: {z:g} se = {z * se:.2f} exceed half the smaller index; deciding it needs about "
             f"{need:.0f} seeds; " + text,
             replicates=a["seeds"], seeds_needed=need, **fields,
