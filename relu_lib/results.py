@@ -123,11 +123,15 @@ def summaries(experiment: str, config="config.yaml", root=".", kind: str = "") -
 
 
 def verdicts(experiment: str, config="config.yaml", root=".") -> pd.DataFrame:
-    """The verdict rows of `results/bounds/<experiment>.parquet` of the config's cells, with the grid
-    columns parsed from the cell id (typed by `GRID_TYPES`) in front."""
+    """The verdict rows of the config's cells of `experiment`, as the run's table decided them
+    (`results/bounds/all_checks.parquet`: the verdicts under the table's error control, relu_lib.multiplicity),
+    with the grid columns parsed from the cell id (typed by `GRID_TYPES`) in front."""
+    from relu_lib.study import VERDICT_TABLE
+
     cells = cell_ids(experiment, config)
-    path = Path(root) / "results" / "bounds" / f"{experiment}.parquet"
-    frame = _current(_read(path, experiment, config, root, cells, checks=True), cells, experiment, path)
+    path = Path(root) / VERDICT_TABLE
+    table = _read(path, experiment, config, root, cells, checks=True)
+    frame = _current(table[table["experiment"] == experiment], cells, experiment, path)
     grid = pd.DataFrame([parse_cell_id(c) for c in frame["cell"]], index=frame.index)
     for key in grid:
         grid[key] = grid[key].astype("str" if GRID_TYPES.get(key) == pa.string() else GRID_TYPES[key].to_pandas_dtype())
