@@ -292,6 +292,9 @@ def html_page(
     style = (
         "body{font-family:sans-serif;font-size:13px;margin:1em}table{border-collapse:collapse}"
         "td,th{border:1px solid #ccc;padding:2px 6px;text-align:left}th{background:#f0f0f0}"
+        # long cell ids and reasons wrap anywhere, so the table fits its frame and its last column, the reason,
+        # stays on screen
+        "table#rows{width:100%}td{overflow-wrap:anywhere}"
         f"input{{font-size:13px;width:24em}}{colors}"
     )
     return (

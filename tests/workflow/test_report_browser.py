@@ -141,3 +141,13 @@ def test_a_table_page_over_2_MB_shows_blank(report, browser, smoke_run, tmp_path
     browser.open(copy / "report.html")
     browser.show(TABLE, "html")
     assert not any("verdict counts" in t for t in browser.frame_texts(wait=5))
+
+
+def test_the_reason_column_is_on_screen(report, browser):
+    """Before: at 1400 px the table of rows that do not hold ran off the right edge, its `reason` column unseen.
+    Long cells wrap now, so the table fits the width of its frame."""
+    browser.open(report)
+    context = table_frame(browser)
+    right = browser.evaluate("document.querySelector('#rows').getBoundingClientRect().right", context)
+    width = browser.evaluate("document.documentElement.clientWidth", context)
+    assert right <= width + 1, (right, width)
