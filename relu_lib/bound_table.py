@@ -25,6 +25,7 @@ def judged_once(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.loc[first].copy()
     named = key[first].map(others).astype(object)
     shared = named.notna()
+    out["also_in"] = named.where(shared, "").astype(str)  # the experiments this row stands for too (results API)
     if shared.any():
         out.loc[shared, "reason"] = [
             f"{reason}; the same test (cell and streams) in {where}: judged once, here"

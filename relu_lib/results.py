@@ -131,7 +131,9 @@ def verdicts(experiment: str, config="config.yaml", root=".") -> pd.DataFrame:
     cells = cell_ids(experiment, config)
     path = Path(root) / VERDICT_TABLE
     table = _read(path, experiment, config, root, cells, checks=True)
-    frame = _current(table[table["experiment"] == experiment], cells, experiment, path)
+    # a test shared with another experiment (same cell, same streams) is judged once, under the first one
+    also = table["also_in"].str.split(", ").map(lambda names: experiment in names) if "also_in" in table else False
+    frame = _current(table[(table["experiment"] == experiment) | also], cells, experiment, path)
     grid = pd.DataFrame([parse_cell_id(c) for c in frame["cell"]], index=frame.index)
     for key in grid:
         grid[key] = grid[key].astype("str" if GRID_TYPES.get(key) == pa.string() else GRID_TYPES[key].to_pandas_dtype())

@@ -108,3 +108,35 @@ def test_every_inconclusive_row_says_how_many_seeds_would_decide_it(default_tabl
     assert len(rows)  # paper B's 30-trial envelope rows
     assert rows["seeds_needed"].notna().all()
     assert (rows["seeds_needed"] > rows["replicates"]).all()
+
+
+def table_lines(text: str) -> list[str]:
+    """The body rows of the Markdown tables of `text` (header and rule lines left out)."""
+    lines = [line for line in text.splitlines() if line.startswith("| ")]
+    return [line for line in lines if not line.startswith("| figure |") and "---" not in line]
+
+
+def test_the_numbers_in_the_docs_are_this_runs(default_run, whole_table):
+    """No number a run produces is typed into the docs by hand: docs/paper_a.md's comparison table is the run's
+    figures/paper_a/comparison.md, and docs/bound_checks.md's counts are the run's table's."""
+    run = table_lines((default_run / "figures" / "paper_a" / "comparison.md").read_text())
+    docs_a = (REPO / "docs" / "paper_a.md").read_text()
+    shown = [line for line in table_lines(docs_a) if line.split("|")[1].strip() in {"1", "2", "3", "4", "5"}]
+    assert len(run) > 50 and shown == run, "docs/paper_a.md's comparison table is not this run's: paste it anew"
+    counts = whole_table["verdict"].value_counts()
+    duplicates, tested = whole_table_duplicates(whole_table), int(whole_table["p_value"].notna().sum())
+    stated = (
+        f"gives {len(whole_table)} rows ({duplicates} exact duplicates of a shared cell judged once), "
+        f"{tested} of them tested"
+    )
+    text = " ".join((REPO / "docs" / "bound_checks.md").read_text().split())
+    assert stated in text, f"docs/bound_checks.md should say: {stated}"
+    verdicts = ", ".join(f"{counts.get(v, 0)} `{v}`" for v in VERDICTS)
+    assert verdicts in text, f"docs/bound_checks.md should say: {verdicts}"
+
+
+def whole_table_duplicates(frame: pd.DataFrame) -> int:
+    """The duplicate rows dropped: each kept row names the experiments whose identical test it stands for
+    (relu_lib.bound_table.judged_once)."""
+    named = frame["reason"].str.extract(r"the same test \(cell and streams\) in (.*?): judged once")[0].dropna()
+    return int(sum(len(where.split(", ")) for where in named))
