@@ -183,11 +183,14 @@ def figure_data(figure: str, config="config.yaml", root=".") -> pd.DataFrame:
 def load_config(config) -> dict:
     """A config as the workflow reads it: one path, or a list of paths merged in order (mappings merge, other
     values replace, as Snakemake merges `--configfile`s), each read by the workflow's strict loader, then
-    validated; or an already loaded dict (validated)."""
+    validated; or an already loaded dict (validated). The result is marked validated, so that the functions here
+    that pass it on validate it once (a tails grid's validation alone can take seconds)."""
     from relu_lib import config as relu_config
 
+    if isinstance(config, Validated):
+        return config
     if isinstance(config, dict):
-        return relu_config.load(config)
+        return Validated(relu_config.load(config))
     merged: dict = {}
     for path in [config] if isinstance(config, (str, Path)) else list(config):
         path = Path(path)
@@ -197,7 +200,11 @@ def load_config(config) -> dict:
         import yaml
 
         _merge(merged, yaml.safe_load(path.read_text()))
-    return relu_config.load(merged)
+    return Validated(relu_config.load(merged))
+
+
+class Validated(dict):
+    """A config that load_config has validated."""
 
 
 def _merge(into: dict, update: dict) -> None:
