@@ -8,7 +8,8 @@ that it is the file the current config asks for at that path:
   path, and the fingerprint that of the study's trainer now: a cell written under another `sigma`, a cell
   copied over another cell's path, a cell of older code are all stale.
 * A **constant** file (paper B's n0) stores its inputs; it is current when they equal the config's.
-* Every other result file (summaries, checks, theory curves, the c50/c90 and bound tables) is an **aggregate**
+* Every other result file (summaries, checks, theory curves, the c50/c90 and bound tables, paper B's fresh
+  trials) is an **aggregate**
   of one experiment (or of the whole table). Its experiment's *key* hashes everything an aggregate may read:
   the experiment's cell specs, its paper's config section and `checks`. The workflow records each key (and
   each cell's spec hash) in `results/currency.json` when it starts (`record`); an experiment whose key differs
@@ -163,7 +164,7 @@ def expected_files(config: dict, cells: dict) -> dict[str, Expected]:
             out.update(
                 {study.file_of(experiment, c): Expected("cell", spec, study.trainer) for c, spec in grid.items()}
             )
-            out.update({path: Expected("aggregate", group=experiment) for path in study.tables_of(experiment)})
+            out.update({path: Expected("aggregate", group=experiment) for path in study.tables_of(experiment, config)})
         if study.constants and experiments:
             files = study.module("constants").constant_files(config, experiments)
             out.update({path: Expected("constant", fields) for path, fields in files.items()})

@@ -114,6 +114,23 @@ def binomial_sf(k: int, n: int, p: float) -> float:
     return incomplete_beta(k, n - k + 1, p) if 0 < p < 1 else float(p >= 1)
 
 
+def clopper_pearson(k: int, n: int, level: float = 0.05) -> tuple[float, float]:
+    """The exact (Clopper–Pearson) two-sided interval of a binomial probability at confidence 1 − level, from k
+    successes of n: the p at which P(X >= k | p) (rising in p) and P(X <= k | p) (falling) are level / 2, the
+    exact binomial test's duals; 0 and 1 at the ends. Bisection on the monotone tail probabilities."""
+
+    def solve(rising, target):
+        lo, hi = 0.0, 1.0
+        for _ in range(100):
+            mid = 0.5 * (lo + hi)
+            lo, hi = (mid, hi) if rising(mid) < target else (lo, mid)
+        return 0.5 * (lo + hi)
+
+    low = 0.0 if k <= 0 else solve(lambda p: binomial_sf(k, n, p), level / 2)
+    high = 1.0 if k >= n else solve(lambda p: 1.0 - binomial_cdf(k, n, p), 1.0 - level / 2)
+    return low, high
+
+
 def hall_statistic(values, reference: float) -> tuple[float, float, float, int]:
     """(mean, se, T, n) of the units' `values` against `reference`: T is Hall's (1992) skewness-corrected
     Studentized mean, sqrt(n) (u + g u²/3 + g² u³/27 + g / (6 n)) with u = (mean − reference) / sd and g the

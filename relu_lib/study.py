@@ -54,10 +54,14 @@ class Study:
     cells_are_verdicts: bool = False  # a cell's output is verdict rows (the theorems study): its closure judges
     extra_tables: tuple[tuple[str, str], ...] = ()  # (experiment, path): a table of one experiment only
     constants: str = ""  # module with constant_files(config, cells) -> {path: inputs}: files the cells read
+    config_tables: str = ""  # module with config_tables(config, experiment) -> [path]: tables named by the config
 
-    def tables_of(self, experiment: str) -> list[str]:
-        """The aggregate files of one experiment (relu_lib.currency): its tables and its verdict rows."""
+    def tables_of(self, experiment: str, config: dict | None = None) -> list[str]:
+        """The aggregate files of one experiment (relu_lib.currency): its tables and its verdict rows (with
+        `config`, also the tables whose paths the config names)."""
         own = [path for exp, path in self.extra_tables if exp == experiment]
+        if self.config_tables and config is not None:
+            own += self.module("config_tables").config_tables(config, experiment)
         return (
             [t.format(experiment=experiment) for t in self.tables] + own + [VERDICT_FILE.format(experiment=experiment)]
         )

@@ -15,6 +15,8 @@ from relu_lib import provenance
 from relu_lib import shards as relu_shards
 from relu_lib.errors import UserError
 from relu_lib.paper_a.tails import grid as tails_grid
+from relu_lib.paper_b import fresh as paper_b_fresh
+from relu_lib.paper_b.cost import fresh_resources
 from relu_lib.paper_b.grid import n0_path
 from relu_lib.paper_b.projections import PROJECTIONS
 from relu_lib.paper_b.study import C_TABLE
@@ -230,6 +232,14 @@ def paper_b_n0(wildcards):
 
 def paper_b_c_table(wildcards):
     return C_TABLE if "sample_complexity" in CELLS_B else []
+
+
+def paper_b_fresh_files(wildcards):
+    return paper_b_fresh.config_tables(CONFIG, wildcards.experiment)
+
+
+def paper_b_fresh_resource(name):
+    return lambda w: fresh_resources(CONFIG, w.constraint, int(w.s), int(w.d))[name]
 
 
 # ---- the bound-check table ------------------------------------------------------------------------

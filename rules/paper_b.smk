@@ -1,5 +1,6 @@
 # Paper B: n0 per (constraint, s, d) -> one train job per cell -> summary per experiment ->
-# c50/c90 table, figures B1 and B2, and the experiment's rows of the bound-check table.
+# c50/c90 table -> fresh trials at the measured c -> figures B1 and B2, and the experiment's rows of the
+# bound-check table.
 
 
 rule n0_b:
@@ -115,25 +116,56 @@ rule c_table_b:
         "{input:q} > {log:q} 2>&1"
 
 
+rule fresh_b:
+    """The (1/2)^tau envelope on fresh trials at the smallest grid n/n0 >= the measured c, one (constraint, s, d)."""
+    message:
+        "paper B: fresh trials of constraint={wildcards.constraint}/s={wildcards.s}/d={wildcards.d} at the measured c"
+    input:
+        cells="results/summary/sample_complexity_cells.parquet",
+        c_table=C_TABLE,
+    output:
+        paper_b_fresh.FRESH_FILE,
+    wildcard_constraints:
+        constraint="|".join(sorted(PROJECTIONS)),
+        s=r"\d+",
+        d=r"\d+",
+    params:
+        trials=paper_b_fresh.fresh_trials(CONFIG),
+        seed=CONFIG["seed"],
+        code=code("paper_b/fresh.py"),
+    log:
+        "logs/summary/sample_complexity_fresh/constraint={constraint}/s={s}/d={d}.log",
+    threads: 1
+    resources:
+        mem_mb=paper_b_fresh_resource("mem_mb"),
+        runtime=paper_b_fresh_resource("runtime"),
+    shell:
+        'python "$RELU_SCRIPTS"/paper_b/fresh.py --constraint {wildcards.constraint:q} --s {wildcards.s:q} '
+        "--d {wildcards.d:q} --trials {params.trials} --seed {params.seed} --cells {input.cells:q} "
+        "--c-table {input.c_table:q} --out {output:q} > {log:q} 2>&1"
+
+
 rule check_b:
     """One experiment's verdict rows: the (1/2)^tau envelope and rate, and the first-step identity."""
     localrule: True
     input:
         cells="results/summary/{experiment}_cells.parquet",
         c_table=paper_b_c_table,
+        fresh=paper_b_fresh_files,
     output:
         "results/bounds/{experiment}.parquet",
     wildcard_constraints:
         experiment=experiments_of(CELLS_B),
     params:
         c_table=lambda w, input: f"--c-table {shlex.quote(input.c_table)}" if input.c_table else "",
+        fresh=lambda w, input: " ".join(["--fresh", *map(shlex.quote, input.fresh)]) if input.fresh else "",
         z=CHECKS["z"],
         code=code("paper_b/check.py"),
     log:
         "logs/bounds/{experiment}.log",
     shell:
         'python "$RELU_SCRIPTS"/paper_b/check.py --experiment {wildcards.experiment:q} --z {params.z} '
-        "--cells {input.cells:q} {params.c_table} --out {output:q} > {log:q} 2>&1"
+        "--cells {input.cells:q} {params.c_table} {params.fresh} --out {output:q} > {log:q} 2>&1"
 
 
 rule figure_b1:

@@ -46,10 +46,24 @@ def n0_resources(constraint: str, s: int, d: int, samples: int) -> dict:
     return {"mem_mb": math.ceil(BASE_MB + floats * 8 / 2**20), "runtime": max(2, math.ceil(3 * seconds / 60))}
 
 
+def fresh_resources(config: dict, constraint: str, s: int, d: int) -> dict:
+    """A fresh-trial job (relu_lib.paper_b.fresh): `fresh_trials` trials at a grid point chosen at run time, so
+    sized for the largest n/n0 of the sample_complexity grid."""
+    from relu_lib.paper_b.fresh import EXPERIMENT, fresh_trials
+
+    exp = config["paper_b"]["experiments"][EXPERIMENT]
+    spec = {"constraint": constraint, "s": s, "d": d, "n": None, "ratio": max(float(r) for r in exp["ratios"])}
+    return resources(spec | {"trials": fresh_trials(config), "iterations": exp["iterations"]})
+
+
 def extra_jobs(config: dict, cells: dict):
-    """(job, cost) of the n0 jobs: one per (constraint, s, d) of the cells."""
+    """(job, cost) of the n0 jobs, one per (constraint, s, d) of the cells, and of the fresh-trial jobs."""
+    from relu_lib.paper_b.fresh import points
+
     samples = config.get("paper_b", {}).get("n0_samples", 0)
     for constraint, s, d in sorted(
         {(c["constraint"], c["s"], c["d"]) for grid in cells.values() for c in grid.values()}
     ):
         yield f"n0 of constraint={constraint}/s={s}/d={d}", n0_resources(constraint, s, d, samples)
+    for constraint, s, d in points(config):
+        yield f"fresh trials of constraint={constraint}/s={s}/d={d}", fresh_resources(config, constraint, s, d)

@@ -105,13 +105,18 @@ def run_pgd(
     return errors, diverged
 
 
-def draw_trial(master_seed: int, s: int, d: int, n: int, r: int, out: np.ndarray | None = None):
+CELL_STREAM = ("paper_b",)  # the cells' trials; relu_lib.paper_b.fresh draws from another domain
+
+
+def draw_trial(
+    master_seed: int, s: int, d: int, n: int, r: int, out: np.ndarray | None = None, stream: tuple = CELL_STREAM
+):
     """Trial r's data (B.0): w* (d,) s-sparse, random support, Gaussian values, ||w*|| = 1;
-    X (n, d) i.i.d. N(0, 1). Keyed by ("paper_b", s, d, n, r), not by the constraint, so cells
+    X (n, d) i.i.d. N(0, 1). Keyed by (*stream, s, d, n, r), not by the constraint, so cells
     differing only in the constraint see the same data (paired comparison). With `out` (an (n, d)
     float64 array) X is drawn into it in place: the same numbers, without a new n x d allocation."""
     s, d, n, r = int(s), int(d), int(n), int(r)  # canonical key: 20 and 20.0 name one stream
-    rng = generator(master_seed, "paper_b", s, d, n, r)
+    rng = generator(master_seed, *stream, s, d, n, r)
     w_star = np.zeros(d)
     support = rng.choice(d, size=s, replace=False)
     values = rng.standard_normal(s)
@@ -120,12 +125,14 @@ def draw_trial(master_seed: int, s: int, d: int, n: int, r: int, out: np.ndarray
     return w_star, X
 
 
-def draw_trials(master_seed: int, s: int, d: int, n: int, rows, out: np.ndarray | None = None):
+def draw_trials(
+    master_seed: int, s: int, d: int, n: int, rows, out: np.ndarray | None = None, stream: tuple = CELL_STREAM
+):
     """Stacked data of trials `rows`: w* (T, d), X (T, n, d); see draw_trial. With `out` (at least
     (T, n, d)), X is drawn in place into out[:T]."""
     rows = list(rows)
     X = np.empty((len(rows), int(n), int(d))) if out is None else out[: len(rows)]
-    w_star = np.stack([draw_trial(master_seed, s, d, n, r, out=X[k])[0] for k, r in enumerate(rows)])
+    w_star = np.stack([draw_trial(master_seed, s, d, n, r, out=X[k], stream=stream)[0] for k, r in enumerate(rows)])
     return w_star, X
 
 
@@ -147,11 +154,12 @@ def run_trials(
     tol: float = 1e-12,
     blowup: float = 1e3,
     chunk: int = 1,
+    stream: tuple = CELL_STREAM,
 ) -> dict[str, np.ndarray]:
     """One cell of paper B: `trials` paired runs of PGD with ReLU and linear observations.
 
     w* is s-sparse for every constraint (also "none"). Trials run `chunk` at a time (1 keeps
-    one X in cache; results do not depend on it). Returns
+    one X in cache; results do not depend on it); their data come from `stream` (draw_trial). Returns
       errors_relu, errors_linear   (trials, iterations + 1) relative errors, tau = 0..iterations
       diverged_relu, diverged_linear (trials,) bool
       first_step_mean_dev  (d,)  mean over trials of g_r - w*_r, g = (2/n) sum y_i x_i (E = 0)
@@ -169,7 +177,7 @@ def run_trials(
     buffer = np.empty((min(chunk, trials), n, d))  # X of `chunk` trials, drawn in place trial after trial
     for start in range(0, trials, chunk):
         rows = slice(start, min(start + chunk, trials))
-        w_star, X = draw_trials(master_seed, s, d, n, range(rows.start, rows.stop), out=buffer)
+        w_star, X = draw_trials(master_seed, s, d, n, range(rows.start, rows.stop), out=buffer, stream=stream)
         dev[rows] = first_step_deviation(X, w_star)
         along[rows] = np.einsum("td,td->t", dev[rows], w_star)
         for k, w in enumerate(w_star):  # the support of each trial's w* (sorted) and its values

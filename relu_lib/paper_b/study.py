@@ -15,6 +15,7 @@ STUDY = Study(
     figure_folder="",
     extra_tables=(("sample_complexity", C_TABLE),),
     constants="relu_lib.paper_b.grid",
+    config_tables="relu_lib.paper_b.fresh",  # the envelope's fresh trials, one file per (constraint, s, d)
     figures=(
         Figure("B1", "B1_trajectories", ("trajectories",), "B1 PGD from zero"),
         Figure("B2", "B2_sample_complexity", ("sample_complexity",), "B2 sample complexity"),

@@ -307,6 +307,7 @@ CASES = [
     ("b-ratios-empty", f"{SC}.ratios", [], f"'{SC}.ratios'", "a non-empty list"),
     ("b-ratio-negative", f"{SC}.ratios", [2, -1], f"'{SC}.ratios[1]'", "a finite number > 0"),
     ("b-trials-one", f"{SC}.trials", 1, f"'{SC}.trials'", "an integer >= 2"),
+    ("b-fresh-trials-one", "paper_b.fresh_trials", 1, "'paper_b.fresh_trials'", "an integer >= 2"),
     ("b-n-and-ratios", f"{TR}.ratios", [1, 2], f"'{TR}'", "give exactly one of 'n'"),
     (
         "b-unknown-experiment",
@@ -355,6 +356,7 @@ INT_KEYS = [
     f"{AP}.checkpoints",
     f"{MC}.runs",
     "paper_b.n0_samples",
+    "paper_b.fresh_trials",
     f"{SC}.trials",
     f"{SC}.iterations",
     f"{TR}.trials",

@@ -14,6 +14,7 @@ from conftest import REPO, SMOKE_CONFIG
 
 from relu_lib import config as relu_config
 from relu_lib import provenance
+from relu_lib.distributions import binomial_cdf, binomial_sf, clopper_pearson
 from relu_lib.errors import UserError
 from relu_lib.io import read_table
 from relu_lib.paper_a import grid as paper_a_grid
@@ -21,7 +22,8 @@ from relu_lib.paper_b import cost
 from relu_lib.paper_b import grid as paper_b_grid
 from relu_lib.paper_b.c_table import c50_c90_table, c_table_markdown, reference_c
 from relu_lib.paper_b.checks import rows_for
-from relu_lib.paper_b.pgd import run_trials
+from relu_lib.paper_b.fresh import FRESH_STREAM, choose_point
+from relu_lib.paper_b.pgd import draw_trial, run_trials
 from relu_lib.paper_b.summary import binomial, cell_stats, load_cells
 from relu_lib.paper_b.theory import first_step_q_variance, n0_record
 from relu_lib.paper_b.trainer import TRAJECTORY_COLUMNS, check_n0, sample_size, train_to_parquet
@@ -244,7 +246,7 @@ def test_c50_c90_table_with_censoring():
 def test_the_envelope_is_judged_by_the_exact_binomial_test():
     """T/T trials hold once 0.9^T is below the one-sided tail of z = 3 (T >= 63), not at any T."""
     stats = synthetic_stats({(5, 100): [0, 0.2, 0.6, 1, 1]}, trials=62)
-    frame = to_frame(rows_for("sample_complexity", stats, c50_c90_table(stats))).set_index(["check", "cell"])
+    frame = to_frame(rows_for("trajectories", stats, c50_c90_table(stats))).set_index(["check", "cell"])
     row = frame.loc[("B envelope", "constraint=l0/s=5/d=100/ratio=8")]
     assert row["test"] == "exact binomial" and row["p_holds"] == pytest.approx(0.9**62)
     assert row["verdict"] == "inconclusive" and row["seeds_needed"] == 63
@@ -255,7 +257,7 @@ def test_verdict_rows_follow_the_measured_c():
     table = c50_c90_table(stats)
     c_ref, _ = reference_c(table, "l0")
     assert c_ref == pytest.approx(2 ** (1 + 0.3 / 0.4))  # (s=5): 0.6 at 2, 1 at 4
-    frame = to_frame(rows_for("sample_complexity", stats, table))
+    frame = to_frame(rows_for("trajectories", stats, table))  # other trials than those that measured c
     assert len(frame) == 4 * 10 and set(frame["check"]) == {"B envelope", "B rate", "B first step"}
     assert set(frame["verdict"].astype(str)) <= set(VERDICTS) and (frame["paper"] == "B").all()
     env = frame[frame["check"] == "B envelope"].set_index("cell")
@@ -263,7 +265,7 @@ def test_verdict_rows_follow_the_measured_c():
     assert (below["verdict"] == "not_applicable").all() and below["reason"].str.contains("below c =").all()
     assert below["observed"].notna().all()  # reported even where the theorem makes no claim
     assert env.loc["constraint=l0/s=5/d=100/ratio=8", "verdict"] == "holds"  # 100/100: P(X >= 100 | 0.9) = 2.7e-5
-    few = to_frame(rows_for("sample_complexity", synthetic_stats({(5, 100): [0, 0.2, 0.6, 1, 1]}, trials=30), None))
+    few = to_frame(rows_for("trajectories", synthetic_stats({(5, 100): [0, 0.2, 0.6, 1, 1]}, trials=30), table))
     assert "holds" not in set(few[few["check"] == "B envelope"]["verdict"].astype(str))
     assert env.loc["constraint=l0/s=10/d=100/ratio=8", "verdict"] == "violated"  # 0.5 above c: a real finding
     first = frame[frame["check"] == "B first step"]
@@ -281,9 +283,71 @@ def test_checks_z_changes_paper_b_verdicts():
     cell = "constraint=l0/s=5/d=100/ratio=8"
 
     def envelope(z):
-        frame = to_frame(rows_for("sample_complexity", stats, table, z=z)).set_index(["check", "cell"])
+        frame = to_frame(rows_for("trajectories", stats, table, z=z)).set_index(["check", "cell"])
         return frame.loc[("B envelope", cell)], frame.loc["B first step"]
 
     (at3, first3), (at4, first4) = envelope(3.0), envelope(4.5)
     assert at3["verdict"] == "holds" and at4["verdict"] == "inconclusive"
     assert first3["reason"].str.contains("within 3 ").all() and first4["reason"].str.contains("within 4.5 ").all()
+
+
+def test_fresh_trials_come_from_a_domain_no_cell_draws_from():
+    """The cells' trial r is ('paper_b', s, d, n, r) as it always was (their bits unchanged); a fresh trial at the
+    same (s, d, n, r) is other data."""
+    w_cell, X_cell = draw_trial(7, 3, 40, 50, 0)
+    rng = generator(7, "paper_b", 3, 40, 50, 0)
+    rng.choice(40, size=3, replace=False), rng.standard_normal(3)
+    assert np.array_equal(X_cell, rng.standard_normal((50, 40)))
+    w_fresh, X_fresh = draw_trial(7, 3, 40, 50, 0, stream=FRESH_STREAM)
+    assert not np.allclose(X_cell, X_fresh) and np.linalg.norm(w_fresh) == pytest.approx(1.0)
+
+
+def test_the_fresh_point_is_the_smallest_grid_ratio_at_or_above_c():
+    stats = synthetic_stats({(5, 100): [0, 0.2, 0.6, 1, 1], (10, 100): [0, 0.5, 0.95, 1, 1]})
+    c, _ = reference_c(c50_c90_table(stats), "l0")  # 2^(1.75) = 3.36, from (s=5)
+    assert choose_point(stats, c, "l0", 10, 100)["cell"] == "constraint=l0/s=10/d=100/ratio=4"
+    assert choose_point(stats, 2.0, "l0", 5, 100)["ratio"] == 2  # at c itself: included
+    assert choose_point(stats, 9.0, "l0", 5, 100) is None and choose_point(stats, math.nan, "l0", 5, 100) is None
+
+
+def fresh_input(k: int, trials: int, point: dict | None):
+    meta = {"constraint": "l0", "s": 5, "d": 100, "c": 3.36, "c_reason": "c = 3.36, measured", "point": point}
+    meta |= {"n": 200, "iterations": 30, "trials": trials}
+    frame = pd.DataFrame(
+        {"trial": range(trials), "envelope": np.arange(trials) < k, "ratio_median": 0.3, "diverged": False}
+    )
+    return meta, frame
+
+
+def test_in_sample_envelopes_are_reported_and_fresh_trials_judge_the_theorem():
+    """Paper B's envelope is judged on trials that did not measure c: the sample_complexity cells at n/n0 >= c are
+    `not_applicable` (in sample), the fresh trials at the smallest grid n/n0 >= c decide, exact binomial with
+    the Clopper–Pearson interval in the reason (z = 3 alone here: 120/120 holds, 96/120 is violated)."""
+    stats = synthetic_stats({(5, 100): [0, 0.2, 0.6, 1, 1]}, trials=100)
+    table = c50_c90_table(stats)
+    point = {"cell": "constraint=l0/s=5/d=100/ratio=4", "ratio": 4.0, "n0": 50.0, "in_sample_k": 100}
+    point["in_sample_trials"] = 100
+    for k, verdict in ((120, "holds"), (96, "violated"), (110, "inconclusive")):
+        frame = to_frame(rows_for("sample_complexity", stats, table, z=3.0, fresh=[fresh_input(k, 120, point)]))
+        env = frame[frame["check"] == "B envelope"]
+        in_sample = env[~env["quantity"].str.contains("fresh")].set_index("cell")
+        at_or_above = in_sample.loc[["constraint=l0/s=5/d=100/ratio=4", "constraint=l0/s=5/d=100/ratio=8"]]
+        assert (at_or_above["verdict"] == "not_applicable").all() and at_or_above["reason"].str.contains(
+            "in sample"
+        ).all()
+        fresh = env[env["quantity"].str.contains("fresh")]
+        assert len(fresh) == 1 and fresh["verdict"].iloc[0] == verdict and fresh["replicates"].iloc[0] == 120
+        assert fresh["cell"].iloc[0] == point["cell"] and "Clopper–Pearson 95 % interval" in fresh["reason"].iloc[0]
+        rate = frame[(frame["check"] == "B rate") & frame["quantity"].str.contains("fresh")]
+        assert len(rate) == 1 and rate["verdict"].iloc[0] == "holds"  # 0.3 against 1/2
+    none = to_frame(rows_for("sample_complexity", stats, table, fresh=[fresh_input(0, 0, None)]))
+    row = none[none["quantity"].str.contains("fresh")]
+    assert len(row) == 1 and row["verdict"].iloc[0] == "not_applicable" and "no fresh trials" in row["reason"].iloc[0]
+
+
+def test_clopper_pearson_limits():
+    assert clopper_pearson(29, 30) == pytest.approx((0.82783, 0.99916), abs=1e-5)
+    assert clopper_pearson(0, 10) == pytest.approx((0.0, 1 - 0.025**0.1))
+    assert clopper_pearson(120, 120) == pytest.approx((0.025 ** (1 / 120), 1.0))
+    low, high = clopper_pearson(37, 80, level=0.1)  # the limits are the exact test's duals
+    assert binomial_sf(37, 80, low) == pytest.approx(0.05) and binomial_cdf(37, 80, high) == pytest.approx(0.05)
