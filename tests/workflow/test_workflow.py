@@ -228,8 +228,10 @@ def test_c50_c90_table(smoke_run):
 @pytest.mark.parametrize("experiment", ["trajectories", "sample_complexity"])
 def test_paper_b_bound_rows(smoke_run, experiment):
     table, meta = read_table(smoke_run / "results" / "bounds" / f"{experiment}.parquet")
-    frame = table.to_pandas()
-    assert list(frame.columns) == [f for f in CheckRow.__dataclass_fields__ if f != "extra"]
+    whole = table.to_pandas()
+    assert list(whole.columns) == [f for f in CheckRow.__dataclass_fields__ if f != "extra"]
+    on_fresh = whole["quantity"].str.contains("fresh trials")
+    frame, fresh = whole[~on_fresh], whole[on_fresh]
     cells = [c for e, c, _ in smoke_cells_b() if e == experiment]
     assert len(frame) == 4 * len(cells) and set(frame["cell"]) == set(cells)
     assert frame.groupby("check").size().to_dict() == {
@@ -244,6 +246,13 @@ def test_paper_b_bound_rows(smoke_run, experiment):
         applicable = frame[(frame["check"] == "B rate") & (frame["verdict"] != "not_applicable")]
         assert not applicable.empty and applicable["cell"].str.endswith("ratio=32").all()
         assert applicable["reason"].str.contains("the largest measured c90").all()
+        # one (s, d) per constraint: its envelope and rate on fresh trials at the smallest grid n/n0 >= c
+        assert sorted(fresh["check"]) == ["B envelope", "B envelope", "B rate", "B rate"]
+        assert set(fresh["cell"]) <= set(cells) and (fresh["verdict"] != "not_applicable").all()
+        in_sample = frame[(frame["check"] == "B envelope") & frame["cell"].isin(set(fresh["cell"]))]
+        assert (in_sample["verdict"] == "not_applicable").all() and in_sample["reason"].str.contains("in sample").all()
+    else:
+        assert fresh.empty
 
 
 def test_second_invocation_has_nothing_to_do(smoke_run):
