@@ -20,6 +20,7 @@ Steps are counted as updates: index t is the iterate after t updates (t = 0 is t
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -45,6 +46,19 @@ class Setting:
     def __post_init__(self):
         if self.attack not in ATTACKS:
             raise ValueError(f"unknown attack {self.attack!r}; allowed: {', '.join(ATTACKS)}")
+
+
+def scaled_law(setting: Setting, sigma: float) -> Setting:
+    """The standard setting whose iterates are those of x ~ N(0, sigma^2 I_n) (derived): with x = sigma z, the
+    label is sigma (ReLU(<w*, z>) + alpha xi / sigma) and the update (eta / b) sum (y - <w, x>) x over y > theta
+    is (eta sigma^2 / b) sum (y / sigma - <w, z>) z over y / sigma > theta / sigma: step eta sigma^2, attack
+    magnitude and filter level theta / sigma, the attack's threshold on <w*, x> at beta_threshold / sigma."""
+    return dataclasses.replace(
+        setting,
+        eta=setting.eta * sigma**2,
+        theta=setting.theta / sigma,
+        beta_threshold=setting.beta_threshold / sigma,
+    )
 
 
 def truncated_moments(c: float) -> np.ndarray:
