@@ -80,7 +80,7 @@ def paper_b_faults(results: Path, experiment: str, bonferroni: float) -> dict:
     out = {}
     for name, factor in FIRST_STEP_FAULTS.items():
         p = [
-            p_values("equal", r.first_step_along - factor, r.first_step_along_se, 0.0)[0]
+            p_values("equal", r.first_step_along, r.first_step_along_se, factor)[0]
             for r in stats.itertuples(index=False)
         ]
         out[name] = {
