@@ -53,15 +53,17 @@ def swept_parameter(frame: pd.DataFrame) -> str:
     return "b"
 
 
-def _footnote(summary: pd.DataFrame, extra: str = "") -> str:
+def _footnote(summary: pd.DataFrame, extra: str = "", algorithm: str = "alg2") -> str:
+    """The figure's small print; the exact curve is Algorithm 2's only (none is known for S.G.D.)."""
     runs = int(summary["runs"].max())
     sampler = ", ".join(sorted(summary["sampler"].unique()))
     n = ", ".join(map(str, sorted(summary["n"].unique())))
     sampler_words = {"projected": "projected sampler (exact in law)", "full": "every input drawn"}
     drawn = "; ".join(sampler_words.get(s, s) for s in sampler.split(", "))
+    theory = "black: exact sqrt(E||Δ_t||²) (derived here)" if algorithm == "alg2" else "no exact theory for S.G.D."
     return (
         f"{runs} runs per curve; w*, w_1 ~ N(0, I_{n}) drawn independently per run (our choice: the paper does "
-        f"not say); {drawn}; band: 10-90 % of runs; black: exact sqrt(E||Δ_t||²) (derived here). {extra}"
+        f"not say); {drawn}; band: 10-90 % of runs; {theory}. {extra}"
     ).strip()
 
 
@@ -137,7 +139,7 @@ def paper_figure(number: int, experiment: str) -> Callable:
         fig.text(
             0.01,
             -0.02,
-            _wrap(_footnote(summary, f"◆ the paper's Figure {number}, read off its image.")),
+            _wrap(_footnote(summary, f"◆ the paper's Figure {number}, read off its image.", fig_spec.algorithm)),
             fontsize="x-small",
             va="top",
         )
