@@ -199,11 +199,22 @@ class Browser:
         while True:
             texts = []
             for frame in self.child_frames():
-                context = self.frame_context(frame["id"])
-                texts.append(self.evaluate("document.body ? document.body.innerText : ''", context) or "")
+                texts.append(self._frame_text(frame["id"]))
             if any(texts) or time.monotonic() > deadline:
                 return texts
             time.sleep(0.3)
+
+    def _frame_text(self, frame_id: str) -> str:
+        """A child frame's rendered text, or '' while it is still navigating: a frame that has just been given
+        its document (the report sets an iframe's source on a click) drops the context made in it, which
+        Chromium reports as an error; the caller polls again."""
+        try:
+            context = self.frame_context(frame_id)
+            return self.evaluate("document.body ? document.body.innerText : ''", context) or ""
+        except RuntimeError as error:
+            if "Cannot find context" in str(error) or "No frame for given id" in str(error):
+                return ""
+            raise
 
     def screenshot(self, path: Path) -> None:
         """A PNG of the page as rendered (for a person to look at)."""
